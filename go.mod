@@ -21,4 +21,5 @@ require (
 	github.com/aws/smithy-go v1.28.9 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	golang.org/x/sync v0.25.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
