@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
+)
+
+// Environment variables read by the function. template.yaml declares each.
+const (
+	envSecretID          = "OFS_SECRET_ID"
+	envBaseURL           = "OFS_BASE_URL"
+	envDefaultRecipients = "OFS_DEFAULT_RECIPIENTS"
+	envSecretCacheTTL    = "OFS_SECRET_CACHE_TTL"
+)
+
+// settings is the function's configuration, read once per cold start.
+type settings struct {
+	SecretID          string
+	BaseURL           string   // empty: derived from the secret's instance
+	DefaultRecipients []string // used when an event names no recipients
+	SecretTTL         time.Duration
+}
+
+// ConfigError reports a setting that keeps the function from working.
+type ConfigError struct {
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "startchat: configuration: " + e.Reason }
+
+// loadSettings reads and checks the environment.
+func loadSettings(getenv func(string) string) (settings, error) {
+	s := settings{
+		SecretID:          strings.TrimSpace(getenv(envSecretID)),
+		BaseURL:           strings.TrimSpace(getenv(envBaseURL)),
+		DefaultRecipients: splitLogins(getenv(envDefaultRecipients)),
+		SecretTTL:         awssecret.DefaultTTL,
+	}
+	if s.SecretID == "" {
+		return s, &ConfigError{Reason: envSecretID + " is not set; set it to the name or ARN " +
+			"of the Secrets Manager secret that holds the OFS credentials"}
+	}
+	if raw := strings.TrimSpace(getenv(envSecretCacheTTL)); raw != "" {
+		ttl, err := time.ParseDuration(raw)
+		if err != nil || ttl <= 0 {
+			return s, &ConfigError{Reason: fmt.Sprintf("%s=%q is not a positive duration; "+
+				"use a Go duration such as 5m", envSecretCacheTTL, raw)}
+		}
+		s.SecretTTL = ttl
+	}
+	return s, nil
+}
+
+// splitLogins parses a comma-separated login list, dropping blanks.
+func splitLogins(list string) []string {
+	var logins []string
+	for _, login := range strings.Split(list, ",") {
+		if login = strings.TrimSpace(login); login != "" {
+			logins = append(logins, login)
+		}
+	}
+	return logins
+}
+
+// newHandlerFromEnv builds the handler at cold start. A broken
+// configuration does not stop the process: every event then fails with the
+// configuration error, in the shape its trigger expects, and nothing is
+// acknowledged.
+func newHandlerFromEnv(ctx context.Context, getenv func(string) string, logger *slog.Logger) *handler {
+	s, err := loadSettings(getenv)
+	if err != nil {
+		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
+		return &handler{settings: s, configErr: err, log: logger}
+	}
+	awsConfig, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		err = &ConfigError{Reason: "loading the AWS SDK configuration failed: " + err.Error()}
+		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
+		return &handler{settings: s, configErr: err, log: logger}
+	}
+	secrets := awssecret.New(secretsmanager.NewFromConfig(awsConfig), s.SecretID, s.SecretTTL, nil)
+	logger.Info("cold start", "secretId", s.SecretID, "baseUrl", s.BaseURL,
+		"defaultRecipients", len(s.DefaultRecipients), "secretCacheTtl", s.SecretTTL.String(),
+		"region", awsConfig.Region)
+	return newHandler(s, secrets, logger)
+}
+
+// errNoSecret guards a handler built without a secret source.
+var errNoSecret = errors.New("startchat: no secret source configured")

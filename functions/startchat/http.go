@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// httpRequest contains the fields that the HTTP triggers share.
+type httpRequest struct {
+	method   string
+	body     string
+	base64   bool
+	id       string // the API Gateway or function URL request ID
+	endpoint string // a label for logs, such as "rest" or "function-url"
+}
+
+// httpResult is the status, headers and body of an HTTP response.
+type httpResult struct {
+	status  int
+	headers map[string]string
+	body    string
+}
+
+// handleHTTPv1 serves an API Gateway REST API (payload 1.0) event.
+func (h *handler) handleHTTPv1(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
+	var event events.APIGatewayProxyRequest
+	if err := json.Unmarshal(payload, &event); err != nil {
+		return nil, &EventError{Reason: "the API Gateway event does not decode: " + describeDecodeError(err)}
+	}
+	result := h.serveHTTP(ctx, log, httpRequest{method: event.HTTPMethod, body: event.Body,
+		base64: event.IsBase64Encoded, id: event.RequestContext.RequestID, endpoint: "rest"})
+	return events.APIGatewayProxyResponse{StatusCode: result.status, Headers: result.headers,
+		Body: result.body}, nil
+}
+
+// handleHTTPv2 serves an HTTP API (payload 2.0) or function URL event; both
+// take the same response shape.
+func (h *handler) handleHTTPv2(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
+	var event events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(payload, &event); err != nil {
+		return nil, &EventError{Reason: "the HTTP API event does not decode: " + describeDecodeError(err)}
+	}
+	endpoint := "http-api"
+	if strings.Contains(event.RequestContext.DomainName, ".lambda-url.") {
+		endpoint = "function-url"
+	}
+	result := h.serveHTTP(ctx, log, httpRequest{method: event.RequestContext.HTTP.Method,
+		body: event.Body, base64: event.IsBase64Encoded, id: event.RequestContext.RequestID,
+		endpoint: endpoint})
+	return events.APIGatewayV2HTTPResponse{StatusCode: result.status, Headers: result.headers,
+		Body: result.body}, nil
+}
+
+// serveHTTP returns 201 with OFS's chat, or an error status with a JSON
+// body {"error", "message"}: 400 for bad input, 405 for a method other than
+// POST, 500 for a broken configuration, 502 when OFS rejects the
+// credentials or the chat, 503 with Retry-After when OFS is unavailable.
+func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpRequest) httpResult {
+	log = log.With("endpoint", req.endpoint, "httpRequestId", req.id)
+	if req.method != http.MethodPost {
+		result := errorResult(http.StatusMethodNotAllowed, "method_not_allowed",
+			req.method+" is not supported; send the chat request with POST")
+		result.headers["Allow"] = http.MethodPost
+		log.Warn("request rejected", "status", result.status, "method", req.method)
+		return result
+	}
+	body := []byte(req.body)
+	if req.base64 {
+		decoded, err := base64.StdEncoding.DecodeString(req.body)
+		if err != nil {
+			log.Warn("request rejected", "status", http.StatusBadRequest, "error", "body is not valid base64")
+			return errorResult(http.StatusBadRequest, "invalid_request",
+				"the body is marked base64-encoded but is not valid base64")
+		}
+		body = decoded
+	}
+	chatReq, err := decodeChatRequest(body, "the request body", h.settings.DefaultRecipients)
+	if err != nil {
+		log.Warn("request rejected", "status", http.StatusBadRequest, "error", err.Error())
+		return errorResult(http.StatusBadRequest, "invalid_request", err.Error())
+	}
+	chat, err := h.startChat(ctx, log, req.id, chatReq)
+	if err != nil {
+		status, code, retryAfter := classify(err)
+		result := errorResult(status, code, err.Error())
+		if status == http.StatusServiceUnavailable {
+			result.headers["Retry-After"] = strconv.Itoa(int(retryAfter.Seconds()))
+		}
+		return result
+	}
+	encoded, err := json.Marshal(chat)
+	if err != nil {
+		return errorResult(http.StatusInternalServerError, "internal_error", "encoding the chat failed")
+	}
+	return httpResult{status: http.StatusCreated, headers: jsonHeaders(), body: string(encoded)}
+}
+
+func errorResult(status int, code, message string) httpResult {
+	body, _ := json.Marshal(map[string]string{"error": code, "message": message})
+	return httpResult{status: status, headers: jsonHeaders(), body: string(body)}
+}
+
+func jsonHeaders() map[string]string {
+	return map[string]string{"Content-Type": "application/json"}
+}
