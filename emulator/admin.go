@@ -37,6 +37,8 @@ type faultJSON struct {
 	Delay       string   `json:"delay"`
 	Drop        bool     `json:"drop"`
 	Times       int      `json:"times"`
+	// BodyContains limits the fault to requests whose body contains it.
+	BodyContains string `json:"bodyContains"`
 }
 
 // statsJSON is the body of GET /_emulator/stats.
@@ -118,14 +120,15 @@ func (e *Emulator) adminFault(body []byte) response {
 		return errorResponse(err)
 	}
 	f := Fault{
-		Endpoint:    wire.Endpoint,
-		Status:      wire.Status,
-		Body:        wire.Body,
-		EmptyBody:   wire.EmptyBody,
-		ContentType: wire.ContentType,
-		RetryAfter:  wire.RetryAfter,
-		Drop:        wire.Drop,
-		Times:       wire.Times,
+		Endpoint:     wire.Endpoint,
+		Status:       wire.Status,
+		Body:         wire.Body,
+		EmptyBody:    wire.EmptyBody,
+		ContentType:  wire.ContentType,
+		RetryAfter:   wire.RetryAfter,
+		Drop:         wire.Drop,
+		Times:        wire.Times,
+		BodyContains: wire.BodyContains,
 	}
 	if wire.Delay != "" {
 		delay, err := time.ParseDuration(wire.Delay)

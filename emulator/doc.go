@@ -82,7 +82,7 @@
 //
 // Inject queues a Fault: a status with an optional Retry-After, a raw body of
 // any content type, a delay, or a dropped connection, for a number of
-// requests. Requests returns every request to an OFS path with its headers,
+// requests, optionally only those whose body contains a given text. Requests returns every request to an OFS path with its headers,
 // form, decoded assertion and status. TokenRequests, ChatRequests and Chats
 // count exchanges and started chats. Records grow until Reset.
 //
@@ -104,7 +104,7 @@
 //
 // A fault in the admin API has the members endpoint ("token", "chat" or empty
 // for both), status, body, emptyBody, contentType, retryAfter, delay (a Go
-// duration string such as "2s"), drop and times, with the meanings of the
+// duration string such as "2s"), drop, times and bodyContains, with the meanings of the
 // Fault fields. A chat has the members chatId, type, startedBy, startedTime,
 // text, recipients, helpdesk and attachment. A user's reach may be omitted to
 // reach every user.

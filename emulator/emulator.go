@@ -182,7 +182,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) serveOFS(w http.ResponseWriter, r *http.Request) {
 	body, readErr := readBody(w, r)
 	ex := e.begin(r, body)
-	fault, faulted := e.takeFault(ex.endpoint)
+	fault, faulted := e.takeFault(ex.endpoint, body)
 	var resp response
 	switch {
 	case faulted && fault.replacesResponse():

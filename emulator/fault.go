@@ -48,6 +48,10 @@ type Fault struct {
 
 	// Times is how many matching requests the fault applies to. Zero means 1.
 	Times int
+
+	// BodyContains, when set, limits the fault to requests whose raw body
+	// contains it, so that a test can fail one of several concurrent chats.
+	BodyContains string
 }
 
 // Inject queues f. Each request to an endpoint takes the oldest queued fault
@@ -85,8 +89,9 @@ func (f Fault) validate() error {
 	return nil
 }
 
-// takeFault removes one use of the oldest fault that matches endpoint.
-func (e *Emulator) takeFault(endpoint Endpoint) (Fault, bool) {
+// takeFault removes one use of the oldest fault that matches endpoint and
+// body.
+func (e *Emulator) takeFault(endpoint Endpoint, body []byte) (Fault, bool) {
 	if endpoint == "" {
 		return Fault{}, false
 	}
@@ -94,6 +99,9 @@ func (e *Emulator) takeFault(endpoint Endpoint) (Fault, bool) {
 	defer e.mu.Unlock()
 	for i, f := range e.faults {
 		if f.Endpoint != "" && f.Endpoint != endpoint {
+			continue
+		}
+		if f.BodyContains != "" && !strings.Contains(string(body), f.BodyContains) {
 			continue
 		}
 		e.faults[i].Times--

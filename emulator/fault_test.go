@@ -203,6 +203,19 @@ func TestFaultEmptyEndpointMatchesBoth(t *testing.T) {
 	}
 }
 
+func TestFaultBodyContainsMatchesOneChat(t *testing.T) {
+	f := setup(t)
+	token := f.token(t)
+	f.em.Inject(emulator.Fault{Endpoint: emulator.EndpointChat, Status: 503, BodyContains: "gate 3"})
+	if res := f.postChat(t, token, chatBody(t, "gate 1")); res.status != http.StatusCreated {
+		t.Errorf("status of the chat without the text = %d, want 201", res.status)
+	}
+	wantError(t, f.postChat(t, token, chatBody(t, "gate 3")), 503, "fault injected")
+	if res := f.postChat(t, token, chatBody(t, "gate 3")); res.status != http.StatusCreated {
+		t.Errorf("status after the fault was used = %d, want 201", res.status)
+	}
+}
+
 func TestResetClearsFaults(t *testing.T) {
 	f := setup(t)
 	f.em.Inject(emulator.Fault{Status: 503, Times: 3})
