@@ -23,7 +23,7 @@ const (
 	triggerEventBridge trigger = "eventbridge"
 )
 
-// sampleHint tells a user how to send a valid event locally.
+// sampleHint is the advice on sending a valid event locally.
 const sampleHint = `send a chat request such as {"text":"Truck 12 needs a tow","recipients":["tech17"]}, ` +
 	`for example: sam local invoke StartChatFunction -e events/direct.json`
 
@@ -138,7 +138,8 @@ func messageRequest(message, what string, defaults []string) (ofs.ChatRequest, e
 	return ofs.ChatRequest{Text: trimmed, Recipients: defaults}, nil
 }
 
-// withDefaults fills in the default recipients when req names nobody.
+// withDefaults fills in the default recipients when req has no recipients
+// and no helpdesk.
 func withDefaults(req ofs.ChatRequest, defaults []string) ofs.ChatRequest {
 	if len(req.Recipients) == 0 && req.Helpdesk == nil {
 		req.Recipients = defaults

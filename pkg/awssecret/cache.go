@@ -84,7 +84,7 @@ func (c *Cache) Get(ctx context.Context) (Secret, error) {
 	return c.current, nil
 }
 
-// Invalidate forgets the cached value, so the next Get fetches it again.
+// Invalidate clears the cached value, so the next Get fetches it again.
 func (c *Cache) Invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

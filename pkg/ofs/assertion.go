@@ -14,8 +14,8 @@ const (
 	// behind ours still accepts the assertion.
 	assertionBackdate = 30 * time.Second
 	// assertionLifetime is how long after the clock read the assertion
-	// expires. Oracle asks for short lives; the assertion is used once, right
-	// away.
+	// expires. Oracle recommends short lifetimes, and the assertion is used once,
+	// right away.
 	assertionLifetime = 5 * time.Minute
 )
 

@@ -37,7 +37,7 @@ func (c *Chat) StartedAt() (time.Time, error) {
 
 // StartChat validates req and starts the chat. It checks the request before
 // any network call, so an *InputError means nothing was sent. A 401 from the
-// chat API drops the cached token and tries once more with a new one; no
+// chat API drops the cached token and tries once more with a new one. No
 // other failure is retried, because a second POST can start a second chat.
 func (c *Client) StartChat(ctx context.Context, req ChatRequest) (*Chat, error) {
 	req, err := req.Normalize()

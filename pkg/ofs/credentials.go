@@ -49,8 +49,8 @@ type secretFields struct {
 // in which clientSecret, certificate and applicationId are optional. PEM
 // values whose line breaks were stored as the two characters `\n`, as CRLF or
 // as spaces are repaired. A missing field, an encrypted, non-RSA or short key
-// and a certificate of another key each give a *CredentialsError that says
-// how to fix the secret.
+// and a certificate of another key each give a *CredentialsError that
+// explains how to fix the secret.
 func ParseCredentials(secret []byte) (*Credentials, error) {
 	var fields secretFields
 	if err := json.Unmarshal(secret, &fields); err != nil {
@@ -227,8 +227,8 @@ func decodePEM(field string, data []byte) (*pem.Block, error) {
 			"but ends as %q; store the file unchanged", match[1], match[3])}
 	}
 	if strings.Contains(match[2], ":") {
-		// Headers such as Proc-Type cannot be told from the body once the
-		// line breaks are gone.
+		// Headers such as Proc-Type cannot be separated from the body once
+		// the line breaks are gone.
 		return nil, &CredentialsError{Field: field, Reason: "the PEM block has headers and lost " +
 			"its line breaks; store the file with its line breaks, or as an unencrypted PKCS#8 key"}
 	}

@@ -65,7 +65,7 @@ type APIError struct {
 	Body string
 	// RetryAfter is the wait the Retry-After header asked for; zero when absent.
 	RetryAfter time.Duration
-	// Hint says what to check, for responses whose cause is known.
+	// Hint is what to check, for responses whose cause is known.
 	Hint string
 }
 

@@ -60,7 +60,7 @@ func (r ChatRequest) Normalize() (ChatRequest, error) {
 		return r, &InputError{Field: "helpdesk", Reason: "is set together with recipients; " +
 			"send either recipient logins or one helpdesk id"}
 	case len(recipients) == 0 && r.Helpdesk == nil:
-		return r, &InputError{Field: "recipients", Reason: "names nobody; send at least one " +
+		return r, &InputError{Field: "recipients", Reason: "is missing; send at least one " +
 			"login in recipients, or a helpdesk id"}
 	case r.Helpdesk != nil && *r.Helpdesk <= 0:
 		return r, &InputError{Field: "helpdesk", Reason: fmt.Sprintf("%d is not a helpdesk id; "+

@@ -51,7 +51,7 @@ func TestNormalizeRejects(t *testing.T) {
 		{"emoji count twice", ChatRequest{Text: strings.Repeat("😀", 501), Recipients: to}, "text", "1002 characters"},
 		{"empty text", ChatRequest{Text: "", Recipients: to}, "text", "is empty"},
 		{"blank text", ChatRequest{Text: " \n\t", Recipients: to}, "text", "is empty"},
-		{"no recipients", ChatRequest{Text: "hi"}, "recipients", "names nobody"},
+		{"no recipients", ChatRequest{Text: "hi"}, "recipients", "is missing"},
 		{"blank recipient", ChatRequest{Text: "hi", Recipients: []string{"tech17", " "}}, "recipients[1]", "is empty"},
 		{"both recipients and helpdesk", ChatRequest{Text: "hi", Recipients: to, Helpdesk: &helpdesk}, "helpdesk", "together"},
 		{"zero helpdesk", ChatRequest{Text: "hi", Helpdesk: &zero}, "helpdesk", "not a helpdesk id"},

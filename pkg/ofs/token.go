@@ -56,14 +56,23 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	})
 	select {
 	case <-ctx.Done():
-		return "", &NetworkError{Endpoint: EndpointToken, URL: c.tokenURL(),
-			Err: fmt.Errorf("gave up waiting for the access token: %w", ctx.Err())}
+		return "", c.waitError(ctx.Err())
 	case result := <-results:
 		if result.Err != nil {
+			if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+				// The exchange shares this caller's deadline and may see it
+				// pass before ctx's own timer fires. Report the caller's side.
+				return "", c.waitError(context.DeadlineExceeded)
+			}
 			return "", result.Err
 		}
 		return result.Val.(string), nil
 	}
+}
+
+func (c *Client) waitError(cause error) error {
+	return &NetworkError{Endpoint: EndpointToken, URL: c.tokenURL(),
+		Err: fmt.Errorf("gave up waiting for the access token: %w", cause)}
 }
 
 // fetchDeadline is when a shared exchange started for ctx gives up: at
@@ -77,7 +86,7 @@ func fetchDeadline(ctx context.Context) time.Time {
 	return time.Now().Add(tokenFetchTimeout)
 }
 
-// dropToken forgets the cached token if it is still rejected, so that the
+// dropToken clears the cached token if it is the rejected one, so that the
 // next call exchanges a new assertion. A newer token is kept.
 func (c *Client) dropToken(rejected string) {
 	c.mu.Lock()

@@ -1,0 +1,64 @@
+# Build, test and run the startchat Lambda function.
+#
+#   make build-StartChatFunction  what `sam build` runs (BuildMethod: makefile)
+#   make build                    go build ./... and an arm64 bootstrap in bin/
+#   make tools                    install pinned tools into .tools/bin, check the others
+#   make test                     vet, all tests with -race (end-to-end included), cfn-lint
+#   make demo                     start a chat for every file in events/, all on 127.0.0.1
+#   make lint                     gofmt, go vet and cfn-lint only
+#   make clean                    remove build outputs (bin/, .aws-sam/)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+
+TOOLS_BIN := $(CURDIR)/.tools/bin
+RIE := $(TOOLS_BIN)/aws-lambda-rie
+RIE_PACKAGE := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+GOTESTSUM := $(TOOLS_BIN)/gotestsum
+GOTESTSUM_VERSION := v1.13.0
+
+# The end-to-end tests start moto and RIE; 10 minutes is far above their
+# usual run time, so that a hung process fails the run instead of CI's limit.
+TEST_TIMEOUT := 10m
+
+.PHONY: build build-StartChatFunction tools test demo lint clean
+
+# SAM sets ARTIFACTS_DIR. GOARCH is written out, not a variable, because a
+# test checks it against Architectures in template.yaml. The flags must stay
+# in step with localstack.BuildBootstrap, which builds the same bootstrap for
+# this machine's architecture.
+build-StartChatFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set; run sam build, or make build" >&2; exit 2; }
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./functions/startchat
+
+build:
+	$(GO) build ./...
+	$(MAKE) --no-print-directory build-StartChatFunction ARTIFACTS_DIR=$(CURDIR)/bin
+
+tools: $(RIE) $(GOTESTSUM)
+	@command -v moto_server >/dev/null || { echo "moto_server is not on PATH; install moto[server] 5.2.1 (pip install 'moto[server]==5.2.1'), which the machine image provides" >&2; exit 1; }
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is not on PATH; install cfn-lint 1.51 (pip install 'cfn-lint==1.51.*'), which the machine image provides" >&2; exit 1; }
+
+$(RIE):
+	GOBIN=$(TOOLS_BIN) $(GO) install $(RIE_PACKAGE)@$(RIE_VERSION)
+
+$(GOTESTSUM):
+	GOBIN=$(TOOLS_BIN) $(GO) install gotest.tools/gotestsum@$(GOTESTSUM_VERSION)
+
+test: tools
+	$(GO) vet ./...
+	$(GOTESTSUM) --format pkgname -- -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	cfn-lint template.yaml
+
+demo: tools
+	$(GO) run ./cmd/demo
+
+lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:" $$unformatted >&2; exit 1; fi
+	$(GO) vet ./...
+	cfn-lint template.yaml
+
+clean:
+	rm -rf bin .aws-sam

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack"
+)
+
+// run starts the local stack, invokes every *.json file in eventsDir (empty
+// means the repository's events/) and prints one outcome per file and a
+// summary to out. It stops what it started before it returns, also when
+// ctx is cancelled.
+func run(ctx context.Context, out io.Writer, eventsDir string) error {
+	root, err := localstack.RepoRoot()
+	if err != nil {
+		return err
+	}
+	if eventsDir == "" {
+		eventsDir = filepath.Join(root, "events")
+	}
+	events, err := filepath.Glob(filepath.Join(eventsDir, "*.json"))
+	if err != nil || len(events) == 0 {
+		return fmt.Errorf("no event files (*.json) in %s", eventsDir)
+	}
+	sort.Strings(events)
+	riePath, err := localstack.FindRIE(root)
+	if err != nil {
+		return err
+	}
+
+	tmp, err := os.MkdirTemp("", "ofs-startchat-demo-")
+	if err != nil {
+		return fmt.Errorf("creating a temporary folder failed: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	fmt.Fprintf(out, "Building the bootstrap for linux/%s ...\n", runtime.GOARCH)
+	began := time.Now()
+	bootstrap, err := localstack.BuildBootstrap(ctx, root, tmp)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Built %s in %.1fs\n", bootstrap, time.Since(began).Seconds())
+
+	stack, err := localstack.StartStack(ctx,
+		localstack.StackConfig{Bootstrap: bootstrap, RIEPath: riePath})
+	if err != nil {
+		return err
+	}
+	defer stack.Stop()
+	printStack(out, stack)
+
+	report := newReport(out, events)
+	for _, path := range events {
+		if err := invokeFile(ctx, stack, report, path); err != nil {
+			return err
+		}
+	}
+	return report.finish(stack.OFS.Emulator.TokenRequests(),
+		stack.Moto.Calls("secretsmanager.GetSecretValue"))
+}
+
+// printStack names the parts that the demo started.
+func printStack(out io.Writer, stack *localstack.Stack) {
+	fmt.Fprintf(out, "Secrets Manager (moto)   %s  secret %q for user %s\n",
+		stack.Moto.URL(), stack.SecretID, stack.Identity.User)
+	users := append([]string{stack.Identity.User}, localstack.Technicians()...)
+	fmt.Fprintf(out, "OFS emulator             %s  instance %s, client %s, users %s\n",
+		stack.OFS.URL(), localstack.DefaultInstance, localstack.DefaultClientID,
+		strings.Join(users, ", "))
+	fmt.Fprintf(out, "Function (RIE)           OFS_DEFAULT_RECIPIENTS=%s\n\n",
+		localstack.DefaultRecipients)
+}
+
+// invokeFile sends one event file to the function and reports what the
+// function returned and which chats the emulator started meanwhile.
+// Only a failure to read the file or to reach RIE is returned.
+func invokeFile(ctx context.Context, stack *localstack.Stack, report *report, path string) error {
+	payload, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading %s failed: %w", path, err)
+	}
+	chatsBefore := len(stack.OFS.Emulator.Chats())
+	logBefore := len(stack.RIE.Output())
+	began := time.Now()
+	status, body, err := stack.RIE.Invoke(ctx, payload)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	result := judge(payload, status, body, stack.OFS.Emulator.Chats()[chatsBefore:])
+	result.file = filepath.Base(path)
+	result.trigger = triggerName(payload)
+	result.duration = time.Since(began)
+	if !result.ok {
+		result.log = functionLog(stack.RIE.Output()[logBefore:], result.problem)
+	}
+	report.add(result)
+	return nil
+}
