@@ -2,6 +2,7 @@ package ofs
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,8 +31,9 @@ type Config struct {
 	// host is loopback.
 	BaseURL string
 	// HTTPClient sends the requests. Nil means a client with a 30 s timeout
-	// that follows no redirects. A redirect is returned as an *APIError,
-	// because following one would send the credentials to another host.
+	// and TLS 1.2 or later that follows no redirects. A redirect is returned
+	// as an *APIError, because following one would send the credentials to
+	// another host.
 	HTTPClient *http.Client
 	// Issuer is the assertion's iss claim. Empty means DefaultIssuer.
 	Issuer string
@@ -63,12 +65,7 @@ func NewClient(creds *Credentials, cfg Config) (*Client, error) {
 	}
 	c := &Client{creds: creds, baseURL: base, http: cfg.HTTPClient, issuer: cfg.Issuer, now: cfg.Now}
 	if c.http == nil {
-		c.http = &http.Client{
-			Timeout: defaultHTTPTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		}
+		c.http = newHTTPClient()
 	}
 	if c.issuer == "" {
 		c.issuer = DefaultIssuer
@@ -77,6 +74,20 @@ func NewClient(creds *Credentials, cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	return c, nil
+}
+
+// newHTTPClient returns the default client: a 30 s timeout, TLS 1.2 or
+// later, and no redirects.
+func newHTTPClient() *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	return &http.Client{
+		Timeout:   defaultHTTPTimeout,
+		Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
 }
 
 // BaseURL returns the OFS API base the client sends to.
