@@ -63,6 +63,9 @@ func run(ctx context.Context, out io.Writer, eventsDir string) error {
 			return err
 		}
 	}
+	if err := showUnsignedRejected(ctx, out, stack, eventsDir); err != nil {
+		return err
+	}
 	return report.finish(stack.OFS.Emulator.TokenRequests(),
 		stack.Moto.Calls("secretsmanager.GetSecretValue"))
 }
@@ -90,7 +93,7 @@ func invokeFile(ctx context.Context, stack *localstack.Stack, report *report, pa
 	chatsBefore := len(stack.OFS.Emulator.Chats())
 	logBefore := len(stack.RIE.Output())
 	began := time.Now()
-	status, body, err := stack.RIE.Invoke(ctx, payload)
+	status, body, err := stack.Invoke(ctx, payload)
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}

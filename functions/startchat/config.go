@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
+	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 )
 
 // Environment variables read by the function. template.yaml declares each.
@@ -20,6 +21,7 @@ const (
 	envBaseURL           = "OFS_BASE_URL"
 	envDefaultRecipients = "OFS_DEFAULT_RECIPIENTS"
 	envSecretCacheTTL    = "OFS_SECRET_CACHE_TTL"
+	envWebhookAuth       = "OFS_WEBHOOK_AUTH"
 )
 
 // settings is the function's configuration, read once per cold start.
@@ -28,6 +30,7 @@ type settings struct {
 	BaseURL           string   // empty: derived from the secret's instance
 	DefaultRecipients []string // used when an event names no recipients
 	SecretTTL         time.Duration
+	WebhookAuth       string // webhookAuthHMAC or webhookAuthIAM
 }
 
 // ConfigError reports a setting that keeps the function from working.
@@ -44,10 +47,24 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		BaseURL:           strings.TrimSpace(getenv(envBaseURL)),
 		DefaultRecipients: splitLogins(getenv(envDefaultRecipients)),
 		SecretTTL:         awssecret.DefaultTTL,
+		WebhookAuth:       strings.ToLower(strings.TrimSpace(getenv(envWebhookAuth))),
+	}
+	switch s.WebhookAuth {
+	case "":
+		s.WebhookAuth = webhookAuthHMAC
+	case webhookAuthHMAC, webhookAuthIAM:
+	default:
+		return s, &ConfigError{Reason: fmt.Sprintf("%s=%q is invalid; use hmac (signed "+
+			"webhooks, the default) or iam (API Gateway checks SigV4)", envWebhookAuth, getenv(envWebhookAuth))}
 	}
 	if s.SecretID == "" {
 		return s, &ConfigError{Reason: envSecretID + " is not set; set it to the name or ARN " +
 			"of the Secrets Manager secret that holds the OFS credentials"}
+	}
+	if s.BaseURL != "" {
+		if err := ofs.ValidateBaseURL(s.BaseURL); err != nil {
+			return s, &ConfigError{Reason: envBaseURL + ": " + strings.TrimPrefix(err.Error(), "ofs: ")}
+		}
 	}
 	if raw := strings.TrimSpace(getenv(envSecretCacheTTL)); raw != "" {
 		ttl, err := time.ParseDuration(raw)
@@ -79,20 +96,37 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string, logger *
 	s, err := loadSettings(getenv)
 	if err != nil {
 		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
-		return &handler{settings: s, configErr: err, log: logger}
+		return newFailedHandler(s, err, logger)
 	}
 	awsConfig, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		err = &ConfigError{Reason: "loading the AWS SDK configuration failed: " + err.Error()}
 		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
-		return &handler{settings: s, configErr: err, log: logger}
+		return newFailedHandler(s, err, logger)
 	}
 	secrets := awssecret.New(secretsmanager.NewFromConfig(awsConfig), s.SecretID, s.SecretTTL, nil)
 	logger.Info("cold start", "secretId", s.SecretID, "baseUrl", s.BaseURL,
 		"defaultRecipients", len(s.DefaultRecipients), "secretCacheTtl", s.SecretTTL.String(),
-		"region", awsConfig.Region)
-	return newHandler(s, secrets, logger)
+		"webhookAuth", s.WebhookAuth, "region", awsConfig.Region)
+	h := newHandler(s, secrets, logger)
+	// Reading the secret during init also warms the cache for the first event.
+	initCtx, cancel := context.WithTimeout(ctx, coldStartSecretTimeout)
+	defer cancel()
+	h.logWebhookReadiness(initCtx)
+	return h
 }
+
+// newFailedHandler returns a handler that fails every event with err, in
+// the shape of the event's trigger.
+func newFailedHandler(s settings, err error, logger *slog.Logger) *handler {
+	h := newHandler(s, nil, logger)
+	h.configErr = err
+	return h
+}
+
+// coldStartSecretTimeout bounds the secret read during init. A failure
+// there is logged and the read is retried on the first event.
+const coldStartSecretTimeout = 3 * time.Second
 
 // errNoSecret guards a handler built without a secret source.
 var errNoSecret = errors.New("startchat: no secret source configured")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
+	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
 
 const (
@@ -42,6 +43,7 @@ type handler struct {
 	// ofsConfig is the base of every OFS client; tests set its clock and
 	// HTTP client.
 	ofsConfig ofs.Config
+	webhooks  *webhook.Verifier
 
 	mu            sync.Mutex
 	client        *ofs.Client
@@ -50,7 +52,8 @@ type handler struct {
 }
 
 func newHandler(s settings, secrets *awssecret.Cache, logger *slog.Logger) *handler {
-	return &handler{settings: s, secrets: secrets, log: logger, ofsConfig: ofs.Config{BaseURL: s.BaseURL}}
+	return &handler{settings: s, secrets: secrets, log: logger, ofsConfig: ofs.Config{BaseURL: s.BaseURL},
+		webhooks: webhook.NewVerifier(nil)}
 }
 
 // Invoke recognises the trigger and returns the result in that trigger's shape.

@@ -79,7 +79,7 @@ func TestSecretBinaryWorks(t *testing.T) {
 func TestSecretMissingFieldsIs500(t *testing.T) {
 	s := newStack(t)
 	s.secretID += "-partial"
-	s.putSecret(t, &secretsmanager.CreateSecretInput{SecretString: aws.String(`{"clientId":"startchat","clientSecret":"hunter2"}`)})
+	s.putSecret(t, &secretsmanager.CreateSecretInput{SecretString: aws.String(`{"clientId":"startchat","clientSecret":"hunter2","webhookSecret":"` + testWebhookSecret + `"}`)})
 	s.handler.secrets = awssecret.New(s.secrets, s.secretID, time.Minute, nil)
 	status, _, body := s.invokeHTTP(t, "v1", `{"text":"hi"}`, false)
 	if status != http.StatusInternalServerError {

@@ -27,6 +27,7 @@ import (
 	"github.com/ofs-startchat/ofs-startchat/internal/localstack"
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
+	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
 
 // motoURL is the moto_server that every test in this package shares.
@@ -80,6 +81,7 @@ type stack struct {
 	identity *localstack.Identity
 	secrets  *secretsmanager.Client
 	secretID string
+	requests atomic.Int64 // signed HTTP requests sent
 }
 
 // newStack stores a fresh identity's secret in moto under a name unique to
@@ -109,12 +111,30 @@ func newStack(t *testing.T) *stack {
 
 	s := &stack{emu: emu, logs: &syncBuffer{}, identity: identity,
 		secrets: localstack.SecretsClient(motoURL), secretID: fmt.Sprintf("ofs/%s-%d", t.Name(), secretSerial.Add(1))}
-	s.putSecret(t, &secretsmanager.CreateSecretInput{SecretString: aws.String(
-		string(identity.SecretJSON("acme.test", "startchat", "s3cr3t-client")))})
-	settings := settings{SecretID: s.secretID, BaseURL: server.URL, DefaultRecipients: []string{"tech17"}}
+	s.putSecret(t, &secretsmanager.CreateSecretInput{SecretString: aws.String(string(s.secretJSON(t)))})
+	settings := settings{SecretID: s.secretID, BaseURL: server.URL, DefaultRecipients: []string{"tech17"},
+		WebhookAuth: webhookAuthHMAC}
 	cache := awssecret.New(s.secrets, s.secretID, time.Minute, nil)
 	s.handler = newHandler(settings, cache, slog.New(slog.NewJSONHandler(s.logs, nil)))
 	return s
+}
+
+// testWebhookSecret is the webhookSecret stored in every test's secret.
+const testWebhookSecret = "whsec-test"
+
+// secretJSON returns the identity's secret with testWebhookSecret added.
+func (s *stack) secretJSON(t *testing.T) []byte {
+	t.Helper()
+	var fields map[string]string
+	if err := json.Unmarshal(s.identity.SecretJSON("acme.test", "startchat", "s3cr3t-client"), &fields); err != nil {
+		t.Fatal(err)
+	}
+	fields["webhookSecret"] = testWebhookSecret
+	data, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // putSecret creates the test's secret with the value in in.
@@ -309,38 +329,52 @@ func TestHTTPMethodNotAllowed(t *testing.T) {
 }
 
 // invokeHTTP sends body through an API Gateway event of the given payload
-// shape ("v1" or "v2") and returns the response's status, headers and body.
+// shape ("v1" or "v2"), signed and marked as JSON, and returns the
+// response's status, headers and body.
 func (s *stack) invokeHTTP(t *testing.T, shape, body string, encode bool) (int, map[string]string, string) {
+	t.Helper()
+	// Each request gets its own second, so two requests with the same body
+	// do not share a signature and look like a replay.
+	sent := time.Now().Add(time.Duration(s.requests.Add(1)) * time.Second)
+	headers := webhook.Headers([]byte(testWebhookSecret), sent, []byte(body))
+	headers["Content-Type"] = "application/json"
+	return s.invokeHTTPWith(t, shape, body, encode, headers)
+}
+
+// invokeHTTPWith is invokeHTTP with the request headers given as they are.
+func (s *stack) invokeHTTPWith(t *testing.T, shape, body string, encode bool, headers map[string]string) (int, map[string]string, string) {
 	t.Helper()
 	if encode {
 		body = base64.StdEncoding.EncodeToString([]byte(body))
 	}
-	quoted, _ := json.Marshal(body)
-	var event string
+	event := map[string]any{"body": body, "isBase64Encoded": encode}
 	switch shape {
 	case "v1":
-		event = `{"resource":"/chats","path":"/chats","httpMethod":"POST","isBase64Encoded":` + boolText(encode) +
-			`,"body":` + string(quoted) + `,"requestContext":{"requestId":"r1","stage":"v1"}}`
+		event["resource"], event["path"], event["httpMethod"] = "/chats", "/chats", "POST"
+		event["headers"] = headers
+		event["requestContext"] = map[string]any{"requestId": "r1", "stage": "v1"}
 	default:
-		event = `{"version":"2.0","routeKey":"POST /chats","rawPath":"/chats","isBase64Encoded":` + boolText(encode) +
-			`,"body":` + string(quoted) + `,"requestContext":{"requestId":"r2","http":{"method":"POST"}}}`
+		lower := make(map[string]string, len(headers))
+		for name, value := range headers {
+			lower[strings.ToLower(name)] = value
+		}
+		event["version"], event["routeKey"], event["rawPath"] = "2.0", "POST /chats", "/chats"
+		event["headers"] = lower
+		event["requestContext"] = map[string]any{"requestId": "r2", "http": map[string]any{"method": "POST"}}
+	}
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var response struct {
 		StatusCode int               `json:"statusCode"`
 		Headers    map[string]string `json:"headers"`
 		Body       string            `json:"body"`
 	}
-	if err := s.invoke(t, event, &response); err != nil {
+	if err := s.invoke(t, string(payload), &response); err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
 	return response.StatusCode, response.Headers, response.Body
-}
-
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }
 
 // sqsEvent builds an SQS event whose records carry bodies, with message

@@ -8,17 +8,41 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
 
 // httpRequest contains the fields that the HTTP triggers share.
 type httpRequest struct {
 	method   string
+	headers  map[string]string // keys in lower case
 	body     string
 	base64   bool
 	id       string // the API Gateway or function URL request ID
 	endpoint string // a label for logs, such as "rest" or "function-url"
+}
+
+// header returns the value of the named header, matched case-insensitively.
+func (r httpRequest) header(name string) string {
+	return r.headers[strings.ToLower(name)]
+}
+
+// lowerHeaders merges single- and multi-value headers under lower-case
+// names. For a repeated header the first value wins.
+func lowerHeaders(single map[string]string, multi map[string][]string) map[string]string {
+	headers := make(map[string]string, len(single)+len(multi))
+	for name, values := range multi {
+		if len(values) > 0 {
+			headers[strings.ToLower(name)] = values[0]
+		}
+	}
+	for name, value := range single {
+		headers[strings.ToLower(name)] = value
+	}
+	return headers
 }
 
 // httpResult is the status, headers and body of an HTTP response.
@@ -34,7 +58,8 @@ func (h *handler) handleHTTPv1(ctx context.Context, log *slog.Logger, payload []
 	if err := json.Unmarshal(payload, &event); err != nil {
 		return nil, &EventError{Reason: "the API Gateway event does not decode: " + describeDecodeError(err)}
 	}
-	result := h.serveHTTP(ctx, log, httpRequest{method: event.HTTPMethod, body: event.Body,
+	result := h.serveHTTP(ctx, log, httpRequest{method: event.HTTPMethod,
+		headers: lowerHeaders(event.Headers, event.MultiValueHeaders), body: event.Body,
 		base64: event.IsBase64Encoded, id: event.RequestContext.RequestID, endpoint: "rest"})
 	return events.APIGatewayProxyResponse{StatusCode: result.status, Headers: result.headers,
 		Body: result.body}, nil
@@ -52,16 +77,18 @@ func (h *handler) handleHTTPv2(ctx context.Context, log *slog.Logger, payload []
 		endpoint = "function-url"
 	}
 	result := h.serveHTTP(ctx, log, httpRequest{method: event.RequestContext.HTTP.Method,
-		body: event.Body, base64: event.IsBase64Encoded, id: event.RequestContext.RequestID,
-		endpoint: endpoint})
+		headers: lowerHeaders(event.Headers, nil), body: event.Body, base64: event.IsBase64Encoded,
+		id: event.RequestContext.RequestID, endpoint: endpoint})
 	return events.APIGatewayV2HTTPResponse{StatusCode: result.status, Headers: result.headers,
 		Body: result.body}, nil
 }
 
 // serveHTTP returns 201 with OFS's chat, or an error status with a JSON
-// body {"error", "message"}: 400 for bad input, 405 for a method other than
-// POST, 500 for a broken configuration, 502 when OFS rejects the
-// credentials or the chat, 503 with Retry-After when OFS is unavailable.
+// body {"error", "message"}: 400 for bad input, 401 for a missing or invalid
+// signature, 405 for a method other than POST, 413 for a body over 64 KiB,
+// 415 for a body that is not JSON, 500 for a broken configuration, 502 when
+// OFS rejects the credentials or the chat, 503 with Retry-After when OFS is
+// unavailable.
 func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpRequest) httpResult {
 	log = log.With("endpoint", req.endpoint, "httpRequestId", req.id)
 	if req.method != http.MethodPost {
@@ -81,6 +108,19 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 		}
 		body = decoded
 	}
+	if rejected := h.gateHTTP(ctx, log, req, body); rejected != nil {
+		return *rejected
+	}
+	result := h.startHTTPChat(ctx, log, req, body)
+	if result.status != http.StatusCreated && h.webhooks != nil {
+		// No chat started, so the sender may retry the same signed request.
+		h.webhooks.Forget(req.header(webhook.SignatureHeader))
+	}
+	return result
+}
+
+// startHTTPChat decodes the body and starts its chat.
+func (h *handler) startHTTPChat(ctx context.Context, log *slog.Logger, req httpRequest, body []byte) httpResult {
 	chatReq, err := decodeChatRequest(body, "the request body", h.settings.DefaultRecipients)
 	if err != nil {
 		log.Warn("request rejected", "status", http.StatusBadRequest, "error", err.Error())
@@ -90,9 +130,7 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 	if err != nil {
 		status, code, retryAfter := classify(err)
 		result := errorResult(status, code, err.Error())
-		if status == http.StatusServiceUnavailable {
-			result.headers["Retry-After"] = strconv.Itoa(int(retryAfter.Seconds()))
-		}
+		setRetryAfter(&result, retryAfter)
 		return result
 	}
 	encoded, err := json.Marshal(chat)
@@ -102,9 +140,21 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 	return httpResult{status: http.StatusCreated, headers: jsonHeaders(), body: string(encoded)}
 }
 
+// setRetryAfter adds the Retry-After header, in whole seconds, to a 503.
+func setRetryAfter(result *httpResult, wait time.Duration) {
+	if result.status == http.StatusServiceUnavailable {
+		result.headers["Retry-After"] = strconv.Itoa(int(wait.Seconds()))
+	}
+}
+
 func errorResult(status int, code, message string) httpResult {
 	body, _ := json.Marshal(map[string]string{"error": code, "message": message})
 	return httpResult{status: status, headers: jsonHeaders(), body: string(body)}
+}
+
+func errorResultPtr(status int, code, message string) *httpResult {
+	result := errorResult(status, code, message)
+	return &result
 }
 
 func jsonHeaders() map[string]string {

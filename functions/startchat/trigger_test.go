@@ -158,8 +158,10 @@ func TestLoadSettings(t *testing.T) {
 		t.Errorf("settings = %+v", s)
 	}
 	for name, bad := range map[string]map[string]string{
-		"no secret id": {},
-		"bad ttl":      {envSecretID: "x", envSecretCacheTTL: "five minutes"},
+		"no secret id":       {},
+		"bad ttl":            {envSecretID: "x", envSecretCacheTTL: "five minutes"},
+		"http base URL":      {envSecretID: "x", envBaseURL: "http://acme.fs.ocs.oraclecloud.com"},
+		"base URL with path": {envSecretID: "x", envBaseURL: "https://acme.fs.ocs.oraclecloud.com/rest"},
 	} {
 		if _, err := loadSettings(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("%s: loadSettings succeeded, want an error", name)

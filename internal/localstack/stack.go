@@ -3,8 +3,11 @@ package localstack
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -45,10 +48,16 @@ type StackConfig struct {
 type Stack struct {
 	Identity     *Identity
 	ClientSecret string // random, in the secret and required by the emulator
-	SecretID     string // the secret's name, as OFS_SECRET_ID
-	Moto         *Moto
-	OFS          *OFS
-	RIE          *RIE
+	// WebhookSecret is random and stored in the secret as webhookSecret;
+	// Invoke signs HTTP events with it.
+	WebhookSecret string
+	SecretID      string // the secret's name, as OFS_SECRET_ID
+	Moto          *Moto
+	OFS           *OFS
+	RIE           *RIE
+
+	signMu     sync.Mutex
+	lastSigned time.Time // the Unix second that Invoke signed with last
 }
 
 // StartStack starts moto, stores a new identity's secret in it, starts the
@@ -57,7 +66,7 @@ type Stack struct {
 // OFS_DEFAULT_RECIPIENTS=tech17 and AWSEnv for moto, then cfg.Env. On error
 // it stops whatever it started. Call Stop when done.
 func StartStack(ctx context.Context, cfg StackConfig) (_ *Stack, err error) {
-	s := &Stack{SecretID: cfg.SecretName, ClientSecret: rand.Text()}
+	s := &Stack{SecretID: cfg.SecretName, ClientSecret: rand.Text(), WebhookSecret: rand.Text()}
 	if s.SecretID == "" {
 		s.SecretID = DefaultSecretName
 	}
@@ -73,7 +82,11 @@ func StartStack(ctx context.Context, cfg StackConfig) (_ *Stack, err error) {
 	if s.Moto, err = StartMoto(ctx); err != nil {
 		return nil, err
 	}
-	secret := s.Identity.SecretJSON(DefaultInstance, DefaultClientID, s.ClientSecret)
+	secret, err := withField(s.Identity.SecretJSON(DefaultInstance, DefaultClientID, s.ClientSecret),
+		"webhookSecret", s.WebhookSecret)
+	if err != nil {
+		return nil, err
+	}
 	_, err = SecretsClient(s.Moto.URL()).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
 		Name:         aws.String(s.SecretID),
 		SecretString: aws.String(string(secret)),
@@ -116,4 +129,14 @@ func (s *Stack) Stop() {
 	if s.Moto != nil {
 		s.Moto.Stop()
 	}
+}
+
+// withField returns the secret JSON with one more string field.
+func withField(secret []byte, name, value string) ([]byte, error) {
+	var fields map[string]any
+	if err := json.Unmarshal(secret, &fields); err != nil {
+		return nil, fmt.Errorf("localstack: decoding the secret failed: %w", err)
+	}
+	fields[name] = value
+	return json.Marshal(fields)
 }

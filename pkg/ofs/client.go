@@ -93,6 +93,13 @@ func newHTTPClient() *http.Client {
 // BaseURL returns the OFS API base the client sends to.
 func (c *Client) BaseURL() string { return c.baseURL }
 
+// ValidateBaseURL checks an explicit OFS base URL: an absolute https URL,
+// or http with a loopback host, with no path, query or user info.
+func ValidateBaseURL(raw string) error {
+	_, err := resolveBaseURL(raw, "")
+	return err
+}
+
 // resolveBaseURL validates an explicit base URL or derives the production
 // one from the instance name.
 func resolveBaseURL(raw, instance string) (string, error) {

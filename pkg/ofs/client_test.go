@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,11 +250,13 @@ func TestDeadlineBeatsSlowTokenService(t *testing.T) {
 }
 
 func TestRedirectIsNotFollowed(t *testing.T) {
+	var reached atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+	}))
+	defer target.Close()
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "" && r.URL.Path == "/elsewhere" {
-			t.Error("credentials reached the redirect target")
-		}
-		http.Redirect(w, r, "http://other.example/elsewhere", http.StatusFound)
+		http.Redirect(w, r, target.URL+"/elsewhere", http.StatusTemporaryRedirect)
 	}))
 	defer server.Close()
 	id, _ := testIdentities(t)
@@ -263,8 +266,16 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = client.StartChat(context.Background(), toTech17)
-	if err == nil || !strings.Contains(err.Error(), `"other.example"`) {
-		t.Fatalf("error = %v, want one naming the redirect host", err)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Temporary() {
+		t.Fatalf("error = %v, want a permanent *APIError", err)
+	}
+	targetHost := strings.TrimPrefix(target.URL, "http://")
+	if !strings.Contains(err.Error(), `"`+targetHost+`"`) {
+		t.Errorf("error = %q, want it to name the redirect host %s", err, targetHost)
+	}
+	if got := reached.Load(); got != 0 {
+		t.Errorf("redirect target got %d requests, want 0 (credentials must not follow a redirect)", got)
 	}
 }
 

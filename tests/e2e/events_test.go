@@ -86,7 +86,7 @@ func eventFiles(t *testing.T) []string {
 // returns status 200 for results and function errors alike.
 func invoke(t *testing.T, stack *localstack.Stack, payload []byte) []byte {
 	t.Helper()
-	status, body, err := stack.RIE.Invoke(context.Background(), payload)
+	status, body, err := stack.Invoke(context.Background(), payload)
 	if err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}

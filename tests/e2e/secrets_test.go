@@ -17,10 +17,10 @@ const minSecretPart = 16
 
 // secretParts returns the values that must never appear in logs or
 // results: each line of the private key's PEM bodies (PKCS #8 and PKCS #1),
-// the client secret, the Basic credentials and assertions sent to the token
+// the client and webhook secrets, the Basic credentials and assertions sent to the token
 // endpoint, and every access token that the emulator issued.
 func secretParts(stack *localstack.Stack) map[string]string {
-	parts := map[string]string{"client secret": stack.ClientSecret}
+	parts := map[string]string{"client secret": stack.ClientSecret, "webhook secret": stack.WebhookSecret}
 	for name, block := range map[string][]byte{
 		"PKCS #8 key, line": stack.Identity.PrivateKeyPEM,
 		"PKCS #1 key, line": stack.Identity.PKCS1PEM,

@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
 
 // chatRequest holds the StartChatRequest fields that the samples use.
@@ -141,6 +144,25 @@ func header(headers map[string]string, name string) string {
 	return ""
 }
 
+// sampleWebhookSecret is the webhookSecret that the HTTP samples are signed
+// with. Their signatures are long stale, so a function rejects them unless
+// it runs with OFS_WEBHOOK_AUTH=iam; they show the header format.
+const sampleWebhookSecret = "whsec-example"
+
+// checkSignature checks that the sample carries the signature headers and
+// that the signature matches its timestamp and raw body.
+func checkSignature(t *testing.T, headers map[string]string, body []byte) {
+	t.Helper()
+	timestamp := header(headers, webhook.TimestampHeader)
+	seconds, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		t.Fatalf("%s = %q, want Unix seconds", webhook.TimestampHeader, timestamp)
+	}
+	if got, want := header(headers, webhook.SignatureHeader), webhook.Sign([]byte(sampleWebhookSecret), seconds, body); got != want {
+		t.Errorf("%s = %q, want %q", webhook.SignatureHeader, got, want)
+	}
+}
+
 func checkRESTEvent(wantBase64 bool) func(t *testing.T, data []byte) {
 	return func(t *testing.T, data []byte) {
 		var event events.APIGatewayProxyRequest
@@ -170,9 +192,7 @@ func checkRESTEvent(wantBase64 bool) func(t *testing.T, data []byte) {
 		if got := header(event.Headers, "Content-Type"); got != "application/json" {
 			t.Errorf("Content-Type header = %q, want application/json", got)
 		}
-		if header(event.Headers, "x-api-key") == "" {
-			t.Errorf("x-api-key header is missing")
-		}
+		checkSignature(t, event.Headers, httpBody(t, event.Body, event.IsBase64Encoded))
 		if event.IsBase64Encoded != wantBase64 {
 			t.Errorf("isBase64Encoded = %v, want %v", event.IsBase64Encoded, wantBase64)
 		}
@@ -205,6 +225,7 @@ func checkHTTPEvent(t *testing.T, data []byte) {
 	if got := header(event.Headers, "content-type"); got != "application/json" {
 		t.Errorf("content-type header = %q, want application/json", got)
 	}
+	checkSignature(t, event.Headers, httpBody(t, event.Body, event.IsBase64Encoded))
 	checkChat(t, httpBody(t, event.Body, event.IsBase64Encoded))
 }
 
@@ -236,6 +257,7 @@ func checkFunctionURLEvent(t *testing.T, data []byte) {
 	if !event.IsBase64Encoded {
 		t.Errorf("isBase64Encoded = false, want true")
 	}
+	checkSignature(t, event.Headers, httpBody(t, event.Body, event.IsBase64Encoded))
 	checkChat(t, httpBody(t, event.Body, event.IsBase64Encoded))
 }
 

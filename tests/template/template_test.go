@@ -3,6 +3,7 @@ package template_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ var envVars = []string{
 	"OFS_BASE_URL",
 	"OFS_DEFAULT_RECIPIENTS",
 	"OFS_SECRET_CACHE_TTL",
+	"OFS_WEBHOOK_AUTH",
 }
 
 // reservedEnvVars are names that Lambda sets itself. It rejects a function
@@ -330,83 +332,52 @@ func TestNoWildcardActions(t *testing.T) {
 	}
 }
 
-func TestAPIRequiresKey(t *testing.T) {
+// TestAPINeverAnonymous checks both WebhookAuth modes: hmac, the default,
+// where the function checks signatures, and iam, where the OpenAPI body
+// makes API Gateway require SigV4.
+func TestAPINeverAnonymous(t *testing.T) {
 	tmpl := loadTemplate(t)
-	api := functionEvent(t, tmpl, "Api", "Api")
-	apiID := refTo(api["RestApiId"])
-	if apiID == "" {
-		t.Fatalf("Events.Api.RestApiId = %v, want !Ref of an AWS::Serverless::Api", api["RestApiId"])
+	param := lookup(t, tmpl, "Parameters", "WebhookAuth").(map[string]any)
+	if param["Default"] != "hmac" {
+		t.Errorf("Parameters.WebhookAuth.Default = %v, want hmac", param["Default"])
 	}
-	restAPI := resource(t, tmpl, apiID, "AWS::Serverless::Api")
-	if got := lookup(t, restAPI, "Auth", "ApiKeyRequired"); got != true {
-		t.Errorf("%s Auth.ApiKeyRequired = %v, want true", apiID, got)
-	}
-	if auth, ok := api["Auth"].(map[string]any); ok && auth["ApiKeyRequired"] == false {
-		t.Errorf("Events.Api.Auth.ApiKeyRequired = false, want the API's default true")
-	}
-	if got, _ := api["Method"].(string); !strings.EqualFold(got, "post") {
-		t.Errorf("Events.Api.Method = %v, want POST", api["Method"])
-	}
-	if got := api["Path"]; got != "/chats" {
-		t.Errorf("Events.Api.Path = %v, want /chats", got)
+	if values, _ := stringList(param["AllowedValues"]); strings.Join(values, ",") != "hmac,iam" {
+		t.Errorf("Parameters.WebhookAuth.AllowedValues = %v, want [hmac iam]", param["AllowedValues"])
 	}
 	fn := function(t, tmpl)
+	if got := refTo(lookup(t, fn, "Environment", "Variables", "OFS_WEBHOOK_AUTH")); got != "WebhookAuth" {
+		t.Errorf("OFS_WEBHOOK_AUTH = !Ref %q, want !Ref WebhookAuth", got)
+	}
+	condition := lookup(t, tmpl, "Conditions", "UseIamAuth")
+	if got := fmt.Sprint(condition); got != "map[Fn::Equals:[map[Ref:WebhookAuth] iam]]" {
+		t.Errorf("Conditions.UseIamAuth = %s, want !Equals [!Ref WebhookAuth, iam]", got)
+	}
+
+	api := functionEvent(t, tmpl, "Api", "Api")
+	if got, _ := api["Method"].(string); !strings.EqualFold(got, "post") || api["Path"] != "/chats" {
+		t.Errorf("Events.Api = %v %v, want POST /chats", api["Method"], api["Path"])
+	}
+	apiID := refTo(api["RestApiId"])
+	restAPI := resource(t, tmpl, apiID, "AWS::Serverless::Api")
+	if _, ok := restAPI["Auth"]; ok {
+		t.Errorf("%s has Auth; SAM drops an Fn::If there silently, so the body carries the choice", apiID)
+	}
+	body := lookup(t, restAPI, "DefinitionBody")
+	security := fmt.Sprint(lookup(t, body, "paths", "/chats", "post", "security"))
+	if security != "map[Fn::If:[UseIamAuth [map[AWS_IAM:[]]] map[Ref:AWS::NoValue]]]" {
+		t.Errorf("POST /chats security = %s, want !If [UseIamAuth, [{AWS_IAM: []}], !Ref AWS::NoValue]", security)
+	}
+	if got := lookup(t, body, "components", "securitySchemes", "AWS_IAM", "x-amazon-apigateway-authtype"); got != "awsSigv4" {
+		t.Errorf("AWS_IAM x-amazon-apigateway-authtype = %v, want awsSigv4", got)
+	}
 	for name, e := range fn["Events"].(map[string]any) {
 		if event, _ := e.(map[string]any); event["Type"] == "HttpApi" {
-			t.Errorf("Events.%s: HTTP APIs have no API keys, so the route would be open", name)
+			t.Errorf("Events.%s: an HTTP API route here would bypass the WebhookAuth choice", name)
 		}
 	}
 	if url, ok := fn["FunctionUrlConfig"].(map[string]any); ok && url["AuthType"] != "AWS_IAM" {
 		t.Errorf("FunctionUrlConfig.AuthType = %v, want AWS_IAM", url["AuthType"])
 	}
-}
-
-// An API key works only once a usage plan binds it to the API's stage.
-func TestAPIUsagePlan(t *testing.T) {
-	tmpl := loadTemplate(t)
-	apiID := refTo(functionEvent(t, tmpl, "Api", "Api")["RestApiId"])
-	restAPI := resource(t, tmpl, apiID, "AWS::Serverless::Api")
-	if plan, ok := lookup(t, restAPI, "Auth").(map[string]any)["UsagePlan"].(map[string]any); ok {
-		if got := plan["CreateUsagePlan"]; got != "PER_API" && got != "SHARED" {
-			t.Errorf("%s Auth.UsagePlan.CreateUsagePlan = %v, want PER_API or SHARED", apiID, got)
-		}
-		return
-	}
-	resources := tmpl["Resources"].(map[string]any)
-	plans := map[string]bool{}
-	for id, r := range resources {
-		res, _ := r.(map[string]any)
-		if res["Type"] != "AWS::ApiGateway::UsagePlan" {
-			continue
-		}
-		props, _ := res["Properties"].(map[string]any)
-		stages, _ := props["ApiStages"].([]any)
-		for _, s := range stages {
-			if stage, _ := s.(map[string]any); refTo(stage["ApiId"]) == apiID {
-				plans[id] = true
-			}
-		}
-	}
-	if len(plans) == 0 {
-		t.Fatalf("no AWS::ApiGateway::UsagePlan lists %s in ApiStages", apiID)
-	}
-	for id, r := range resources {
-		res, _ := r.(map[string]any)
-		if res["Type"] != "AWS::ApiGateway::UsagePlanKey" {
-			continue
-		}
-		props, _ := res["Properties"].(map[string]any)
-		if !plans[refTo(props["UsagePlanId"])] {
-			continue
-		}
-		keyID := refTo(props["KeyId"])
-		if keyID == "" {
-			t.Fatalf("%s KeyId = %v, want !Ref of an AWS::ApiGateway::ApiKey", id, props["KeyId"])
-		}
-		resource(t, tmpl, keyID, "AWS::ApiGateway::ApiKey")
-		return
-	}
-	t.Errorf("no AWS::ApiGateway::UsagePlanKey binds an API key to the usage plan of %s", apiID)
 }
 
 func TestOnFailureDestination(t *testing.T) {

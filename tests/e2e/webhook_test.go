@@ -1,0 +1,63 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack"
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack/localstacktest"
+)
+
+// TestWebhookSignatureRequired sends each HTTP sample unsigned, as in the
+// file, and then signed: the bootstrap must reject the first with 401 and
+// no OFS call, and start the chat for the second.
+func TestWebhookSignatureRequired(t *testing.T) {
+	stack := localstacktest.Stack(t, localstack.StackConfig{})
+	root, err := localstack.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"apigw-rest.json", "apigw-http.json", "function-url.json"} {
+		t.Run(name, func(t *testing.T) {
+			payload, err := os.ReadFile(filepath.Join(root, "events", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requestsBefore := len(stack.OFS.Emulator.Requests())
+			status, body, err := stack.RIE.Invoke(context.Background(), payload)
+			if err != nil || status != http.StatusOK {
+				t.Fatalf("unsigned Invoke = %d, %v", status, err)
+			}
+			if got := httpStatus(t, body); got != http.StatusUnauthorized {
+				t.Errorf("unsigned request: status %d, want 401 (%s)", got, body)
+			}
+			if got := len(stack.OFS.Emulator.Requests()) - requestsBefore; got != 0 {
+				t.Errorf("unsigned request reached OFS %d times, want 0", got)
+			}
+			_, body, err = stack.Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := httpStatus(t, body); got != http.StatusCreated {
+				t.Errorf("signed request: status %d, want 201 (%s)", got, body)
+			}
+		})
+	}
+}
+
+func httpStatus(t *testing.T, result []byte) int {
+	t.Helper()
+	var response struct {
+		StatusCode int    `json:"statusCode"`
+		Body       string `json:"body"`
+	}
+	if err := json.Unmarshal(result, &response); err != nil || response.StatusCode == 0 {
+		t.Fatalf("result %s is not an HTTP response", strings.TrimSpace(string(result)))
+	}
+	return response.StatusCode
+}
