@@ -117,15 +117,35 @@ func (h *handler) startChat(ctx context.Context, log *slog.Logger, source string
 	return chat, nil
 }
 
+// sendChat starts the chat. When the token service rejects the
+// credentials, they may have been rotated in Secrets Manager, so it reads
+// the secret again and, if the value changed, tries once more. A second
+// rejection is final.
 func (h *handler) sendChat(ctx context.Context, req ofs.ChatRequest) (*ofs.Chat, error) {
 	if h.configErr != nil {
 		return nil, h.configErr
 	}
+	if h.secrets == nil {
+		return nil, errNoSecret
+	}
+	began := h.secrets.Now()
 	client, err := h.ofsClient(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return client.StartChat(ctx, req)
+	chat, err := client.StartChat(ctx, req)
+	var apiErr *ofs.APIError
+	if !errors.As(err, &apiErr) || !apiErr.Rejected() {
+		return chat, err
+	}
+	h.secrets.InvalidateFetchedBefore(began)
+	fresh, freshErr := h.ofsClient(ctx)
+	if freshErr != nil || fresh == client {
+		return nil, err
+	}
+	h.log.Info("retrying with the secret's new value after OFS rejected the credentials",
+		"secretId", h.secrets.ID())
+	return fresh.StartChat(ctx, req)
 }
 
 // ofsClient returns the client for the current secret value. A client, and

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ofs-startchat/ofs-startchat/emulator"
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack"
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 )
@@ -179,5 +180,56 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		if req.Assertion != nil && strings.Contains(logs, req.Assertion.Raw) {
 			t.Error("logs contain an assertion")
 		}
+	}
+}
+
+func TestRotatedCredentialsRefetched(t *testing.T) {
+	s := newStack(t)
+	if err := s.invoke(t, `{"text":"before the rotation"}`, &ofs.Chat{}); err != nil {
+		t.Fatalf("first Invoke: %v", err)
+	}
+	fetches := motoServer.Calls("secretsmanager.GetSecretValue")
+
+	// The administrator uploads a new certificate to OFS and stores the new
+	// key; OFS forgets the tokens issued for the old one.
+	rotated, err := localstack.NewIdentity("dispatcher1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.emu.SetCertificate(rotated.CertificatePEM); err != nil {
+		t.Fatal(err)
+	}
+	s.emu.Reset()
+	s.identity = rotated
+	if _, err := s.secrets.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String(s.secretID), SecretString: aws.String(string(s.secretJSON(t)))}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.invoke(t, `{"text":"after the rotation"}`, &ofs.Chat{}); err != nil {
+		t.Fatalf("Invoke after the rotation: %v", err)
+	}
+	if got := motoServer.Calls("secretsmanager.GetSecretValue") - fetches; got != 1 {
+		t.Errorf("GetSecretValue calls after the rejection = %d, want 1", got)
+	}
+	if chats := s.emu.Chats(); len(chats) != 1 || chats[0].Text != "after the rotation" {
+		t.Errorf("chats after the rotation = %+v, want the one request", chats)
+	}
+}
+
+func TestRejectedCredentialsWithoutRotationFail(t *testing.T) {
+	s := newStack(t)
+	s.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointToken, Status: http.StatusUnauthorized, Times: 3})
+	fetches := motoServer.Calls("secretsmanager.GetSecretValue")
+	err := s.invoke(t, `{"text":"hi"}`, nil)
+	var apiErr *ofs.APIError
+	if !errors.As(err, &apiErr) || !apiErr.Rejected() {
+		t.Fatalf("Invoke error = %v, want the token service's rejection", err)
+	}
+	if got := motoServer.Calls("secretsmanager.GetSecretValue") - fetches; got != 1 {
+		t.Errorf("GetSecretValue calls = %d, want 1 (the value fetched for this call is current)", got)
+	}
+	if got := s.emu.TokenRequests(); got != 1 {
+		t.Errorf("token requests = %d, want 1 (an unchanged secret is not retried)", got)
 	}
 }

@@ -31,7 +31,10 @@ import (
 )
 
 // motoURL is the moto_server that every test in this package shares.
-var motoURL string
+var (
+	motoURL    string
+	motoServer *localstack.Moto
+)
 
 // secretSerial makes secret names unique across repeated runs (-count) in
 // one moto_server.
@@ -50,7 +53,7 @@ func runWithMoto(m *testing.M) int {
 			return 1
 		}
 		defer moto.Stop()
-		motoURL = moto.URL()
+		motoURL, motoServer = moto.URL(), moto
 	}
 	return m.Run()
 }

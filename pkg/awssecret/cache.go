@@ -55,6 +55,9 @@ func New(client API, id string, ttl time.Duration, now func() time.Time) *Cache 
 	return &Cache{client: client, id: id, ttl: ttl, now: now}
 }
 
+// Now returns the cache's clock reading, for InvalidateFetchedBefore.
+func (c *Cache) Now() time.Time { return c.now() }
+
 // ID returns the secret name or ARN the cache reads.
 func (c *Cache) ID() string { return c.id }
 
@@ -82,6 +85,18 @@ func (c *Cache) Get(ctx context.Context) (Secret, error) {
 	c.current = Secret{Value: value, VersionID: aws.ToString(out.VersionId)}
 	c.fetchedAt = c.now()
 	return c.current, nil
+}
+
+// InvalidateFetchedBefore clears the cached value if it was fetched before
+// t, so the next Get fetches it again. Callers that saw the value fail pass
+// the time they started; when many fail at once, only the first causes a
+// new fetch, because the others find a value fetched after they started.
+func (c *Cache) InvalidateFetchedBefore(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fetchedAt.Before(t) {
+		c.current = Secret{}
+	}
 }
 
 // Invalidate clears the cached value, so the next Get fetches it again.

@@ -173,3 +173,28 @@ func TestGetUnreachableIsTemporary(t *testing.T) {
 		t.Fatalf("Get error = %v, want a temporary *awssecret.Error", err)
 	}
 }
+
+func TestInvalidateFetchedBeforeOnlyOlder(t *testing.T) {
+	client := startMoto(t)
+	createSecret(t, client, &secretsmanager.CreateSecretInput{Name: aws.String("ofs/older"), SecretString: aws.String("x")})
+	api := &countingAPI{API: client}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cache := awssecret.New(api, "ofs/older", time.Hour, func() time.Time { return now })
+	if _, err := cache.Get(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cache.InvalidateFetchedBefore(now) // fetched at now, not before it
+	if _, err := cache.Get(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := api.calls.Load(); got != 1 {
+		t.Errorf("GetSecretValue calls after a no-op invalidation = %d, want 1", got)
+	}
+	cache.InvalidateFetchedBefore(now.Add(time.Second))
+	if _, err := cache.Get(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := api.calls.Load(); got != 2 {
+		t.Errorf("GetSecretValue calls after invalidating an older value = %d, want 2", got)
+	}
+}
