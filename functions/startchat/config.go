@@ -33,12 +33,16 @@ type settings struct {
 	WebhookAuth       string // webhookAuthHMAC or webhookAuthIAM
 }
 
-// ConfigError reports a setting that keeps the function from working.
+// ConfigError reports a setting, or a secret, that keeps the function from
+// working. Lambda shows its type name as the errorType.
 type ConfigError struct {
 	Reason string
+	Err    error // the underlying error, when there is one
 }
 
 func (e *ConfigError) Error() string { return "startchat: configuration: " + e.Reason }
+
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // loadSettings reads and checks the environment.
 func loadSettings(getenv func(string) string) (settings, error) {
@@ -112,7 +116,7 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string, logger *
 	// Reading the secret during init also warms the cache for the first event.
 	initCtx, cancel := context.WithTimeout(ctx, coldStartSecretTimeout)
 	defer cancel()
-	h.logWebhookReadiness(initCtx)
+	h.checkAtColdStart(initCtx)
 	return h
 }
 

@@ -155,6 +155,10 @@ func (h *handler) ofsClient(ctx context.Context) (*ofs.Client, error) {
 		return nil, errNoSecret
 	}
 	secret, err := h.secrets.Get(ctx)
+	var secretErr *awssecret.Error
+	if errors.As(err, &secretErr) && !secretErr.Temporary {
+		return nil, &ConfigError{Reason: err.Error(), Err: err}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func (h *handler) ofsClient(ctx context.Context) (*ofs.Client, error) {
 	}
 	creds, err := ofs.ParseCredentials(secret.Value)
 	if err != nil {
-		return nil, fmt.Errorf("secret %q: %w", h.secrets.ID(), err)
+		return nil, &ConfigError{Reason: fmt.Sprintf("secret %q: %v", h.secrets.ID(), err), Err: err}
 	}
 	client, err := ofs.NewClient(creds, h.ofsConfig)
 	if err != nil {
@@ -190,8 +194,17 @@ func classify(err error) (status int, code string, retryAfter time.Duration) {
 		secretErr  *awssecret.Error
 		apiErr     *ofs.APIError
 		networkErr *ofs.NetworkError
+		throttled  *ofs.ThrottledError
+		tokenErr   *ofs.TokenResponseError
 	)
 	switch {
+	case errors.As(err, &tokenErr):
+		if tokenErr.Temporary() {
+			return http.StatusServiceUnavailable, "ofs_unavailable", defaultRetryAfter
+		}
+		return http.StatusBadGateway, "ofs_rejected", 0
+	case errors.As(err, &throttled):
+		return http.StatusServiceUnavailable, "ofs_unavailable", retryAfterOr(throttled.RetryAfter)
 	case errors.As(err, &eventErr), errors.As(err, &inputErr):
 		return http.StatusBadRequest, "invalid_request", 0
 	case errors.As(err, &credsErr), errors.As(err, &configErr):

@@ -61,9 +61,13 @@ func detectTrigger(payload []byte) (trigger, error) {
 	if trimmed[0] != '{' {
 		return "", &EventError{Reason: "the event is not a JSON object; " + sampleHint}
 	}
+	if !json.Valid(trimmed) {
+		return "", &EventError{Reason: "the event is not valid JSON; " + sampleHint}
+	}
 	var shape eventShape
 	if err := json.Unmarshal(trimmed, &shape); err != nil {
-		return "", &EventError{Reason: "the event is not valid JSON (" + err.Error() + "); " + sampleHint}
+		return "", &EventError{Reason: "the event has an unexpected shape (" + describeDecodeError(err) +
+			"); " + sampleHint}
 	}
 	switch {
 	case len(shape.Records) > 0:
@@ -109,6 +113,9 @@ func decodeChatRequest(data []byte, what string, defaults []string) (ofs.ChatReq
 // describeDecodeError shortens encoding/json's messages without quoting
 // the data.
 func describeDecodeError(err error) string {
+	if errors.Is(err, io.EOF) {
+		return "it is empty"
+	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		if typeErr.Field == "" {
@@ -123,8 +130,14 @@ func describeDecodeError(err error) string {
 // into a chat request: a JSON object is decoded as one, and any other text
 // is sent as is to the default recipients.
 func messageRequest(message, what string, defaults []string) (ofs.ChatRequest, error) {
-	trimmed := strings.TrimSpace(message)
-	if strings.HasPrefix(trimmed, "{") && json.Valid([]byte(trimmed)) {
+	trimmed := strings.TrimSpace(strings.TrimPrefix(message, "\ufeff"))
+	if strings.HasPrefix(trimmed, "{") {
+		// A message that starts like JSON but does not parse is a broken
+		// chat request, not text for the default recipients.
+		if !json.Valid([]byte(trimmed)) {
+			return ofs.ChatRequest{}, &EventError{Reason: what + " starts with { but is not valid " +
+				"JSON; fix the chat request, or send plain text that does not start with {"}
+		}
 		return decodeChatRequest([]byte(trimmed), what, defaults)
 	}
 	if trimmed == "" {

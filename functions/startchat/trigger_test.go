@@ -56,6 +56,7 @@ func TestDetectTriggerRejects(t *testing.T) {
 		{"array", `[{"text":"hi"}]`, "not a JSON object"},
 		{"string", `"hi"`, "not a JSON object"},
 		{"broken JSON", `{"text":`, "not valid JSON"},
+		{"routing field of another type", `{"text":"hi","version":2}`, "unexpected shape"},
 		{"S3 records", `{"Records":[{"eventSource":"aws:s3"}]}`, `"aws:s3"`},
 	}
 	for _, tt := range tests {
@@ -124,8 +125,11 @@ func TestMessageRequest(t *testing.T) {
 		{"JSON request", `{"text":"hi","recipients":["tech23"]}`, nil, "hi", ""},
 		{"plain text", "  Gate 3 is blocked\n", []string{"tech17"}, "Gate 3 is blocked", ""},
 		{"plain text without defaults", "Gate 3 is blocked", nil, "", "OFS_DEFAULT_RECIPIENTS is empty"},
-		{"braces but not JSON", "{gate 3} blocked", []string{"tech17"}, "{gate 3} blocked", ""},
+		{"braces but not JSON", "{gate 3} blocked", []string{"tech17"}, "", "starts with { but is not valid JSON"},
 		{"empty", "  ", []string{"tech17"}, "", "is empty"},
+		{"broken JSON", `{"text":"hi","recipients":["tech23"],}`, []string{"tech17"}, "", "not valid JSON"},
+		{"BOM before JSON", "\ufeff{\"text\":\"hi\"}", []string{"tech17"}, "hi", ""},
+		{"bracketed plain text", "[ALARM] gate 3", []string{"tech17"}, "[ALARM] gate 3", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

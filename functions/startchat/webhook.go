@@ -121,21 +121,3 @@ func checkContentType(value string) error {
 	}
 	return nil
 }
-
-// logWebhookReadiness warns at cold start when HTTP triggers will reject
-// every request, so the cause is in the log before the first 401.
-func (h *handler) logWebhookReadiness(ctx context.Context) {
-	if h.settings.WebhookAuth != webhookAuthHMAC {
-		h.log.Info("webhook signatures are not checked", "webhookAuth", h.settings.WebhookAuth,
-			"reason", "API Gateway or the function URL checks the caller with AWS_IAM")
-		return
-	}
-	_, err := h.webhookSecret(ctx)
-	switch {
-	case errors.Is(err, errNoWebhookSecret):
-		h.log.Warn("HTTP triggers will reject every request with 401", "error", err.Error())
-	case err != nil:
-		h.log.Warn("reading the secret at cold start failed; retrying on the first event",
-			"error", err.Error())
-	}
-}

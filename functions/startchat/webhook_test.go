@@ -121,7 +121,7 @@ func TestWebhookWithoutSecretFailsClosed(t *testing.T) {
 		string(s.identity.SecretJSON("acme.test", "startchat", "s3cr3t-client")))})
 	s.handler.secrets = awssecret.New(s.secrets, s.secretID, time.Minute, nil)
 
-	s.handler.logWebhookReadiness(context.Background())
+	s.handler.checkAtColdStart(context.Background())
 	if logs := s.logs.String(); !strings.Contains(logs, "HTTP triggers will reject every request with 401") ||
 		!strings.Contains(logs, "webhookSecret") {
 		t.Errorf("cold-start log = %s, want the reason for the 401s", logs)

@@ -15,6 +15,10 @@ import (
 	"github.com/aws/smithy-go"
 )
 
+// staleRetry is how long an expired value is served after a refresh
+// failed for a temporary reason, before the next fetch is tried.
+const staleRetry = 30 * time.Second
+
 // DefaultTTL is how long a fetched value is kept when Cache.TTL is zero.
 // A rotated secret reaches a warm function within this time.
 const DefaultTTL = 5 * time.Minute
@@ -41,6 +45,8 @@ type Cache struct {
 	mu        sync.Mutex
 	current   Secret
 	fetchedAt time.Time
+	lastErr   error     // the last fetch's error, shared with callers that waited for it
+	failedAt  time.Time // when lastErr happened
 }
 
 // New returns a cache of the secret id (a name or an ARN). A ttl of zero
@@ -63,17 +69,34 @@ func (c *Cache) ID() string { return c.id }
 
 // Get returns the cached value, fetching it when it is absent or older than
 // the TTL. Callers wait for one fetch in turn; the fetch is bounded by the
-// context of the caller that makes it.
+// context of the caller that makes it, and callers that waited while it
+// failed get its error instead of fetching again. When a refresh fails for
+// a temporary reason (throttling, a network error), the expired value is
+// returned and the fetch is tried again after staleRetry.
 func (c *Cache) Get(ctx context.Context) (Secret, error) {
+	arrived := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.current.Value != nil && c.now().Sub(c.fetchedAt) < c.ttl {
 		return c.current, nil
 	}
+	if c.lastErr != nil && c.failedAt.After(arrived) {
+		return Secret{}, c.lastErr
+	}
 	out, err := c.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(c.id)})
 	if err != nil {
-		return Secret{}, c.describe(err)
+		described := c.describe(err)
+		var secretErr *Error
+		if errors.As(described, &secretErr) && secretErr.Temporary && c.current.Value != nil {
+			// Keep serving the last value; OFS still accepts it unless it
+			// was rotated, and a rejection then invalidates it.
+			c.fetchedAt = c.now().Add(-c.ttl + min(staleRetry, c.ttl))
+			return c.current, nil
+		}
+		c.lastErr, c.failedAt = described, c.now()
+		return Secret{}, described
 	}
+	c.lastErr = nil
 	value := out.SecretBinary
 	if out.SecretString != nil {
 		value = []byte(*out.SecretString)

@@ -37,8 +37,9 @@ func (c *Chat) StartedAt() (time.Time, error) {
 
 // StartChat validates req and starts the chat. It checks the request before
 // any network call, so an *InputError means nothing was sent. A 401 from the
-// chat API drops the cached token and tries once more with a new one. No
-// other failure is retried, because a second POST can start a second chat.
+// chat API drops the cached token and tries once more with a new one. Other
+// failures are retried only when OFS surely did not act on the request (see
+// retryable), because a second POST can start a second chat.
 func (c *Client) StartChat(ctx context.Context, req ChatRequest) (*Chat, error) {
 	req, err := req.Normalize()
 	if err != nil {
@@ -53,7 +54,9 @@ func (c *Client) StartChat(ctx context.Context, req ChatRequest) (*Chat, error) 
 		if err != nil {
 			return nil, err
 		}
-		chat, err := c.postChat(ctx, token, body, req)
+		chat, err := retry(ctx, c, EndpointChat, func() (*Chat, error) {
+			return c.postChat(ctx, token, body, req)
+		})
 		var apiErr *APIError
 		if attempt == 1 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 			c.dropToken(token)
@@ -79,7 +82,7 @@ func (c *Client) postChat(ctx context.Context, token string, body []byte, req Ch
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := newAPIError(EndpointChat, resp.Response, resp.body, c.now())
-		if apiErr.StatusCode == http.StatusForbidden || apiErr.StatusCode == http.StatusBadRequest {
+		if apiErr.StatusCode == http.StatusForbidden {
 			apiErr.Hint = fmt.Sprintf("user %q started the chat with %s; check that the user "+
 				"has the Collaboration permission and shares a collaboration group with them",
 				c.creds.User, describeAddressees(req))
@@ -90,7 +93,7 @@ func (c *Client) postChat(ctx context.Context, token string, body []byte, req Ch
 	if err := json.Unmarshal(resp.body, &chat); err != nil || chat.ChatID == 0 {
 		// OFS returned 2xx, so the chat may exist and a retry could duplicate it.
 		return nil, &APIError{Endpoint: EndpointChat, StatusCode: resp.StatusCode,
-			Body: quoteBody(resp.body), Hint: "OFS accepted the request but the response has no chatId"}
+			Body: quoteText(string(resp.body)), Hint: "OFS accepted the request but the response has no chatId"}
 	}
 	return &chat, nil
 }

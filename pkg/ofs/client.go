@@ -39,19 +39,23 @@ type Config struct {
 	Issuer string
 	// Now is the clock for assertions and token expiry. Nil means time.Now.
 	Now func() time.Time
+	// Retry bounds the retries of each token and chat request.
+	Retry RetryPolicy
 }
 
 // Client starts OFS chats for one set of credentials. It is safe for
 // concurrent use; callers share one cached access token.
 type Client struct {
-	creds    *Credentials
-	baseURL  string
-	http     *http.Client
-	issuer   string
-	now      func() time.Time
-	mu       sync.Mutex
-	token    cachedToken
-	inflight singleflight.Group
+	creds     *Credentials
+	baseURL   string
+	http      *http.Client
+	issuer    string
+	now       func() time.Time
+	mu        sync.Mutex
+	token     cachedToken
+	inflight  singleflight.Group
+	retry     RetryPolicy
+	cooldowns cooldowns
 }
 
 // NewClient checks cfg and returns a Client for creds.
@@ -63,7 +67,8 @@ func NewClient(creds *Credentials, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{creds: creds, baseURL: base, http: cfg.HTTPClient, issuer: cfg.Issuer, now: cfg.Now}
+	c := &Client{creds: creds, baseURL: base, http: cfg.HTTPClient, issuer: cfg.Issuer, now: cfg.Now,
+		retry: cfg.Retry.withDefaults()}
 	if c.http == nil {
 		c.http = newHTTPClient()
 	}
@@ -151,10 +156,9 @@ type response struct {
 func (c *Client) send(ctx context.Context, endpoint Endpoint, req *http.Request) (*response, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = fmt.Errorf("%w (%v)", ctxErr, stripURL(err))
-		} else {
-			err = stripURL(err)
+		err = stripURL(err)
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w (%v)", ctxErr, err)
 		}
 		return nil, &NetworkError{Endpoint: endpoint, URL: req.URL.Redacted(), Err: err}
 	}

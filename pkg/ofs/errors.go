@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,8 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Hint is what to check, for responses whose cause is known.
 	Hint string
+	// Attempts is how many times the request was sent; 0 or 1 means once.
+	Attempts int
 }
 
 func (e *APIError) Error() string {
@@ -82,6 +85,9 @@ func (e *APIError) Error() string {
 	}
 	if e.Hint != "" {
 		b.WriteString("; " + e.Hint)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
 }
@@ -108,10 +114,15 @@ type NetworkError struct {
 	Endpoint Endpoint
 	URL      string
 	Err      error
+	Attempts int // how many times the request was sent; 0 or 1 means once
 }
 
 func (e *NetworkError) Error() string {
-	return fmt.Sprintf("ofs: %s request to %s failed: %v", e.Endpoint, e.URL, e.Err)
+	msg := fmt.Sprintf("ofs: %s request to %s failed: %v", e.Endpoint, e.URL, e.Err)
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return msg
 }
 
 func (e *NetworkError) Unwrap() error { return e.Err }
@@ -157,19 +168,28 @@ func newAPIError(endpoint Endpoint, resp *http.Response, body []byte, now time.T
 	}
 	var parsed errorBody
 	if json.Unmarshal(body, &parsed) == nil && (parsed.Title != "" || parsed.OAuthError != "") {
-		e.Type, e.Title, e.Status, e.Detail = parsed.Type, parsed.Title, string(parsed.Status), parsed.Detail
-		e.ErrorCode = parsed.ErrorCode
-		e.OAuthError, e.OAuthDescription = parsed.OAuthError, parsed.OAuthDescription
+		e.Type, e.Title, e.Status = quoteText(parsed.Type), quoteText(parsed.Title), quoteText(string(parsed.Status))
+		e.Detail, e.ErrorCode = quoteText(parsed.Detail), quoteText(parsed.ErrorCode)
+		e.OAuthError, e.OAuthDescription = quoteText(parsed.OAuthError), quoteText(parsed.OAuthDescription)
 		return e
 	}
-	e.Body = quoteBody(body)
+	e.Body = quoteText(string(body))
 	return e
 }
 
-// quoteBody returns at most maxQuotedBody bytes of body, cut on a rune
-// boundary, with white space runs folded so that the text fits one line.
-func quoteBody(body []byte) string {
-	text := strings.Join(strings.Fields(string(body)), " ")
+// tokenLike matches text that may be a credential: a JWT (an assertion or
+// an access token), a JSON member named like one, or any run of 24 or more
+// base64, base64url or hex characters.
+var tokenLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*|` +
+	`"(access_token|assertion|client_secret)"\s*:\s*"[^"]*"|[A-Za-z0-9_+/=-]{24,}`)
+
+// quoteText makes text from an OFS response safe to put in an error: runs
+// of white space are folded so that it fits one line, anything that looks
+// like a token is replaced by "[redacted]", and the result is cut to at most
+// maxQuotedBody bytes on a rune boundary.
+func quoteText(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	text = tokenLike.ReplaceAllString(text, "[redacted]")
 	if len(text) <= maxQuotedBody {
 		return text
 	}
@@ -187,15 +207,20 @@ func parseRetryAfter(value string, now time.Time) time.Duration {
 	if value == "" {
 		return 0
 	}
-	if seconds, err := strconv.Atoi(value); err == nil {
+	if seconds, err := strconv.ParseInt(value, 10, 64); err == nil {
 		if seconds < 0 {
 			return 0
 		}
-		return time.Duration(seconds) * time.Second
+		return min(time.Duration(min(seconds, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter)
 	}
 	when, err := http.ParseTime(value)
 	if err != nil || !when.After(now) {
 		return 0
 	}
-	return when.Sub(now)
+	return min(when.Sub(now), maxRetryAfter)
 }
+
+// maxRetryAfter caps a Retry-After value, so that a huge one cannot
+// overflow a time.Duration; a day is far beyond any wait the function
+// keeps.
+const maxRetryAfter = 24 * time.Hour

@@ -36,13 +36,13 @@ func TestNewAPIErrorShapes(t *testing.T) {
 	}
 }
 
-func TestQuoteBodyCapsLength(t *testing.T) {
-	got := quoteBody([]byte(strings.Repeat("é", 300)))
+func TestQuoteTextCapsLength(t *testing.T) {
+	got := quoteText(strings.Repeat("é", 300))
 	if len(got) > maxQuotedBody+len("…") {
-		t.Errorf("len(quoteBody) = %d, want at most %d", len(got), maxQuotedBody+len("…"))
+		t.Errorf("len(quoteText) = %d, want at most %d", len(got), maxQuotedBody+len("…"))
 	}
 	if !strings.HasSuffix(got, "…") {
-		t.Errorf("quoteBody = %q, want a trailing ellipsis", got)
+		t.Errorf("quoteText = %q, want a trailing ellipsis", got)
 	}
 }
 
@@ -57,6 +57,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-3", 0},
 		{"soon", 0},
 		{"Thu, 01 Jan 2026 00:00:42 GMT", 42 * time.Second},
+		{"99999999999", 24 * time.Hour},
+		{"9223372036854775807", 24 * time.Hour},
 		{"Wed, 31 Dec 2025 23:59:00 GMT", 0},
 	}
 	for _, tt := range tests {
@@ -95,7 +97,8 @@ func TestParseTokenResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			token, life, err := parseTokenResponse([]byte(tt.body))
+			parsed, err := parseTokenResponse([]byte(tt.body))
+			token, life := parsed.value, parsed.lifetime
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)

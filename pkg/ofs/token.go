@@ -26,10 +26,14 @@ const (
 	tokenFetchTimeout = 30 * time.Second
 )
 
-// cachedToken is an access token and the time from which it is renewed.
+// cachedToken is an access token, what the token service said about it and
+// the time from which it is renewed.
 type cachedToken struct {
-	value   string
-	renewAt time.Time
+	value     string
+	tokenType string        // token_type as sent, such as "bearer"
+	lifetime  time.Duration // expires_in, or fallbackTokenLifetime
+	expiresAt time.Time
+	renewAt   time.Time
 }
 
 // tokenResponse is the token service's success body.
@@ -43,30 +47,38 @@ type tokenResponse struct {
 // one. Concurrent callers share one exchange; each stops waiting when its
 // own context ends, while the exchange goes on for the others.
 func (c *Client) accessToken(ctx context.Context) (string, error) {
+	token, err := c.currentToken(ctx)
+	return token.value, err
+}
+
+// currentToken is accessToken with the token's type and expiry.
+func (c *Client) currentToken(ctx context.Context) (cachedToken, error) {
 	c.mu.Lock()
 	cached := c.token
 	c.mu.Unlock()
 	if cached.value != "" && c.now().Before(cached.renewAt) {
-		return cached.value, nil
+		return cached, nil
 	}
 	results := c.inflight.DoChan("token", func() (any, error) {
 		fetchCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), fetchDeadline(ctx))
 		defer cancel()
-		return c.exchange(fetchCtx)
+		return retry(fetchCtx, c, EndpointToken, func() (cachedToken, error) {
+			return c.exchange(fetchCtx)
+		})
 	})
 	select {
 	case <-ctx.Done():
-		return "", c.waitError(ctx.Err())
+		return cachedToken{}, c.waitError(ctx.Err())
 	case result := <-results:
 		if result.Err != nil {
 			if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
 				// The exchange shares this caller's deadline and may see it
 				// pass before ctx's own timer fires. Report the caller's side.
-				return "", c.waitError(context.DeadlineExceeded)
+				return cachedToken{}, c.waitError(context.DeadlineExceeded)
 			}
-			return "", result.Err
+			return cachedToken{}, result.Err
 		}
-		return result.Val.(string), nil
+		return result.Val.(cachedToken), nil
 	}
 }
 
@@ -99,17 +111,17 @@ func (c *Client) dropToken(rejected string) {
 func (c *Client) tokenURL() string { return c.baseURL + "/rest/oauthTokenService/v2/token" }
 
 // exchange mints an assertion, trades it for an access token and caches it.
-func (c *Client) exchange(ctx context.Context) (string, error) {
+func (c *Client) exchange(ctx context.Context) (cachedToken, error) {
 	now := c.now()
 	assertion, err := MintAssertion(c.creds, c.issuer, now)
 	if err != nil {
-		return "", err
+		return cachedToken{}, err
 	}
 	form := url.Values{"grant_type": {jwtBearerGrant}, "assertion": {assertion}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL(),
 		strings.NewReader(form.Encode()))
 	if err != nil {
-		return "", fmt.Errorf("ofs: building the token request failed: %w", err)
+		return cachedToken{}, fmt.Errorf("ofs: building the token request failed: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -119,41 +131,48 @@ func (c *Client) exchange(ctx context.Context) (string, error) {
 	}
 	resp, err := c.send(ctx, EndpointToken, req)
 	if err != nil {
-		return "", err
+		return cachedToken{}, err
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := newAPIError(EndpointToken, resp.Response, resp.body, c.now())
 		if apiErr.Rejected() {
 			apiErr.Hint = fmt.Sprintf("check that the certificate of this key is uploaded to "+
 				"the OFS application %q with JWT assertion enabled, that %q is an active user, "+
 				"and the client secret", c.creds.ClientID, c.creds.User)
 		}
-		return "", apiErr
+		return cachedToken{}, apiErr
 	}
-	token, lifetime, err := parseTokenResponse(resp.body)
+	token, err := parseTokenResponse(resp.body)
 	if err != nil {
-		return "", fmt.Errorf("ofs: token response from %s is unusable: %w", c.tokenURL(), err)
+		err.(*TokenResponseError).URL = c.tokenURL()
+		return cachedToken{}, err
 	}
+	token.expiresAt = now.Add(token.lifetime)
+	token.renewAt = now.Add(token.lifetime - renewMargin(token.lifetime))
 	c.mu.Lock()
-	c.token = cachedToken{value: token, renewAt: now.Add(lifetime - renewMargin(lifetime))}
+	c.token = token
 	c.mu.Unlock()
 	return token, nil
 }
 
-// parseTokenResponse checks a 200 body and returns the token and its
-// lifetime. Errors never quote the body, which may hold a token.
-func parseTokenResponse(body []byte) (string, time.Duration, error) {
+// parseTokenResponse checks a successful body and returns the token, its
+// type and its lifetime. Its errors are *TokenResponseError and never quote
+// the body, which may hold a token.
+func parseTokenResponse(body []byte) (cachedToken, error) {
 	var parsed tokenResponse
 	if err := json.Unmarshal(body, &parsed); err != nil {
-		return "", 0, fmt.Errorf("the body is not the expected JSON object (%d bytes)", len(body))
+		return cachedToken{}, &TokenResponseError{Malformed: true,
+			Reason: fmt.Sprintf("the body is not the expected JSON object (%d bytes)", len(body))}
 	}
 	if parsed.AccessToken == "" {
-		return "", 0, fmt.Errorf("the body has no access_token")
+		return cachedToken{}, &TokenResponseError{Reason: "the body has no access_token"}
 	}
 	if !strings.EqualFold(parsed.TokenType, "bearer") {
-		return "", 0, fmt.Errorf("token_type is %q, want bearer", parsed.TokenType)
+		return cachedToken{}, &TokenResponseError{Reason: fmt.Sprintf("token_type is %q, want bearer",
+			quoteText(parsed.TokenType))}
 	}
-	return parsed.AccessToken, parseExpiresIn(parsed.ExpiresIn), nil
+	return cachedToken{value: parsed.AccessToken, tokenType: parsed.TokenType,
+		lifetime: parseExpiresIn(parsed.ExpiresIn)}, nil
 }
 
 // parseExpiresIn reads expires_in as a number or a numeric string. A
