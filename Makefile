@@ -2,6 +2,7 @@
 #
 #   make build-StartChatFunction  what `sam build` runs (BuildMethod: makefile)
 #   make build                    go build ./... and an arm64 bootstrap in bin/
+#   make ofschat                  the setup and diagnosis tool, as bin/ofschat
 #   make tools                    install pinned tools into .tools/bin, check the others
 #   make test                     vet, all tests with -race (end-to-end included), cfn-lint
 #   make demo                     start a chat for every file in events/, all on 127.0.0.1
@@ -23,7 +24,7 @@ GOTESTSUM_VERSION := v1.13.0
 # usual run time, so that a hung process fails the run instead of CI's limit.
 TEST_TIMEOUT := 10m
 
-.PHONY: build build-StartChatFunction tools test demo lint clean
+.PHONY: build build-StartChatFunction ofschat tools test demo lint clean
 
 # SAM sets ARTIFACTS_DIR. GOARCH is written out, not a variable, because a
 # test checks it against Architectures in template.yaml. The flags must stay
@@ -37,6 +38,9 @@ build:
 	$(GO) build ./...
 	$(MAKE) --no-print-directory build-StartChatFunction ARTIFACTS_DIR=$(CURDIR)/bin
 
+ofschat:
+	$(GO) build -trimpath -o bin/ofschat ./cmd/ofschat
+
 tools: $(RIE) $(GOTESTSUM)
 	@command -v moto_server >/dev/null || { echo "moto_server is not on PATH; install moto[server] 5.2.1 (pip install 'moto[server]==5.2.1'), which the machine image provides" >&2; exit 1; }
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is not on PATH; install cfn-lint 1.51 (pip install 'cfn-lint==1.51.*'), which the machine image provides" >&2; exit 1; }
@@ -48,6 +52,7 @@ $(GOTESTSUM):
 	GOBIN=$(TOOLS_BIN) $(GO) install gotest.tools/gotestsum@$(GOTESTSUM_VERSION)
 
 test: tools
+	$(GO) build ./...
 	$(GO) vet ./...
 	$(GOTESTSUM) --format pkgname -- -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	cfn-lint template.yaml

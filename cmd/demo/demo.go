@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -101,9 +102,25 @@ func invokeFile(ctx context.Context, stack *localstack.Stack, report *report, pa
 	result.file = filepath.Base(path)
 	result.trigger = triggerName(payload)
 	result.duration = time.Since(began)
+	output := awaitInvokeEnd(stack.RIE, logBefore)
 	if !result.ok {
-		result.log = functionLog(stack.RIE.Output()[logBefore:], result.problem)
+		result.log = functionLog(output, result.problem)
 	}
 	report.add(result)
 	return nil
+}
+
+// awaitInvokeEnd returns the output printed since offset once RIE has
+// printed the invoke's END line. The output arrives through a pipe after
+// the response, so without the wait one event's log lines could be
+// reported under the next event. It waits at most a second.
+func awaitInvokeEnd(rie *localstack.RIE, offset int) []byte {
+	deadline := time.Now().Add(time.Second)
+	for {
+		output := rie.Output()[offset:]
+		if bytes.Contains(output, []byte("END RequestId:")) || time.Now().After(deadline) {
+			return output
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -28,6 +28,9 @@ func showUnsignedRejected(ctx context.Context, out io.Writer, stack *localstack.
 	if err != nil {
 		return fmt.Errorf("reading %s failed: %w", path, err)
 	}
+	if payload, err = localstack.RemoveSignature(payload); err != nil {
+		return err
+	}
 	requestsBefore := len(stack.OFS.Emulator.Requests())
 	_, body, err := stack.RIE.Invoke(ctx, payload)
 	if err != nil {

@@ -86,8 +86,11 @@ func TestSecretMissingFieldsIs500(t *testing.T) {
 	if status != http.StatusInternalServerError {
 		t.Errorf("status = %d, want 500", status)
 	}
-	if !strings.Contains(body, "missing required fields: instance, user, privateKey") {
-		t.Errorf("body = %s, want the missing field names", body)
+	if !strings.Contains(s.logs.String(), "missing required fields: instance, user, privateKey") {
+		t.Errorf("log = %s, want the missing field names", s.logs.String())
+	}
+	if strings.Contains(body, "privateKey") || !strings.Contains(body, "request r1") {
+		t.Errorf("body = %s, want a summary with the request ID, not the details", body)
 	}
 	if strings.Contains(body, "hunter2") || strings.Contains(s.logs.String(), "hunter2") {
 		t.Error("the client secret reached the response or the logs")
@@ -98,8 +101,11 @@ func TestMissingSecretIs500(t *testing.T) {
 	s := newStack(t)
 	s.handler.secrets = awssecret.New(s.secrets, "ofs/does-not-exist", time.Minute, nil)
 	status, _, body := s.invokeHTTP(t, "v2", `{"text":"hi"}`, false)
-	if status != http.StatusInternalServerError || !strings.Contains(body, "ofs/does-not-exist") {
-		t.Errorf("response = %d %s, want 500 naming the secret", status, body)
+	if status != http.StatusInternalServerError || strings.Contains(body, "ofs/does-not-exist") {
+		t.Errorf("response = %d %s, want 500 without the secret's name", status, body)
+	}
+	if !strings.Contains(s.logs.String(), "ofs/does-not-exist") {
+		t.Errorf("log = %s, want the secret's name", s.logs.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
 
@@ -129,7 +131,7 @@ func (h *handler) startHTTPChat(ctx context.Context, log *slog.Logger, req httpR
 	chat, err := h.startChat(ctx, log, req.id, chatReq)
 	if err != nil {
 		status, code, retryAfter := classify(err)
-		result := errorResult(status, code, err.Error())
+		result := errorResult(status, code, publicMessage(err, status, req.id))
 		setRetryAfter(&result, retryAfter)
 		return result
 	}
@@ -138,6 +140,28 @@ func (h *handler) startHTTPChat(ctx context.Context, log *slog.Logger, req httpR
 		return errorResult(http.StatusInternalServerError, "internal_error", "encoding the chat failed")
 	}
 	return httpResult{status: http.StatusCreated, headers: jsonHeaders(), body: string(encoded)}
+}
+
+// publicMessage is the error message that an HTTP caller gets. A bad
+// request and OFS's rejection of the chat itself help the caller fix the
+// request, so their messages are returned; configuration, credential and
+// availability problems are the operator's, so the caller gets a summary and
+// the request ID, and the details are in the function's log.
+func publicMessage(err error, status int, requestID string) string {
+	var apiErr *ofs.APIError
+	switch {
+	case status < 500:
+		return err.Error()
+	case status == http.StatusBadGateway && errors.As(err, &apiErr) && apiErr.Endpoint == ofs.EndpointChat:
+		apiErr := *apiErr
+		apiErr.Hint = ""
+		return "OFS rejected the chat: " + strings.TrimPrefix(apiErr.Error(), "ofs: chat request failed: ")
+	case status == http.StatusBadGateway:
+		return "OFS rejected the function's credentials; the function's log has the details, request " + requestID
+	case status == http.StatusServiceUnavailable:
+		return "OFS is unavailable or throttled; retry after the Retry-After interval (request " + requestID + ")"
+	}
+	return "the function's configuration is broken; its log has the details, request " + requestID
 }
 
 // setRetryAfter adds the Retry-After header, in whole seconds, to a 503.

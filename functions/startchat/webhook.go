@@ -73,7 +73,7 @@ func (h *handler) checkSignature(ctx context.Context, log *slog.Logger, req http
 	if err != nil {
 		status, code, retryAfter := classify(err)
 		log.Error("request rejected", "status", status, "error", err.Error())
-		result := errorResult(status, code, err.Error())
+		result := errorResult(status, code, publicMessage(err, status, req.id))
 		setRetryAfter(&result, retryAfter)
 		return &result
 	}

@@ -31,28 +31,46 @@ func SignHTTPEvent(payload, secret []byte, now time.Time) ([]byte, error) {
 		}
 		raw = decoded
 	}
-	signature := webhook.Headers(secret, now, raw)
-	headers, _ := event["headers"].(map[string]any)
-	if headers == nil {
-		headers = map[string]any{}
-	}
-	multi, _ := event["multiValueHeaders"].(map[string]any)
-	for name, value := range signature {
-		// Replace a sample's stale header in whatever case it is spelt.
-		for _, m := range []map[string]any{headers, multi} {
-			for existing := range m {
-				if strings.EqualFold(existing, name) {
-					delete(m, existing)
-				}
-			}
-		}
+	headers, multi := removeSignature(event)
+	for name, value := range webhook.Headers(secret, now, raw) {
 		headers[name] = value
 		if multi != nil {
 			multi[name] = []string{value}
 		}
 	}
-	event["headers"] = headers
 	return json.Marshal(event)
+}
+
+// RemoveSignature returns payload without the webhook signature headers,
+// as an unsigned request would arrive. Events other than API Gateway and
+// function URL events are returned unchanged.
+func RemoveSignature(payload []byte) ([]byte, error) {
+	var event map[string]any
+	if err := json.Unmarshal(payload, &event); err != nil || event["requestContext"] == nil {
+		return payload, nil
+	}
+	removeSignature(event)
+	return json.Marshal(event)
+}
+
+// removeSignature deletes the signature headers, in whatever case they are
+// spelt, from the event's headers and multiValueHeaders, and returns both
+// maps; headers is created when the event has none.
+func removeSignature(event map[string]any) (headers, multi map[string]any) {
+	headers, _ = event["headers"].(map[string]any)
+	if headers == nil {
+		headers = map[string]any{}
+		event["headers"] = headers
+	}
+	multi, _ = event["multiValueHeaders"].(map[string]any)
+	for _, m := range []map[string]any{headers, multi} {
+		for name := range m {
+			if strings.EqualFold(name, webhook.TimestampHeader) || strings.EqualFold(name, webhook.SignatureHeader) {
+				delete(m, name)
+			}
+		}
+	}
+	return headers, multi
 }
 
 // Invoke sends payload to the function through RIE, first signing it with

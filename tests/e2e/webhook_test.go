@@ -13,9 +13,9 @@ import (
 	"github.com/ofs-startchat/ofs-startchat/internal/localstack/localstacktest"
 )
 
-// TestWebhookSignatureRequired sends each HTTP sample unsigned, as in the
-// file, and then signed: the bootstrap must reject the first with 401 and
-// no OFS call, and start the chat for the second.
+// TestWebhookSignatureRequired sends each HTTP sample unsigned, then with
+// the file's stale signature, then freshly signed: the bootstrap must reject
+// the first two with 401 and no OFS call, and start the chat for the third.
 func TestWebhookSignatureRequired(t *testing.T) {
 	stack := localstacktest.Stack(t, localstack.StackConfig{})
 	root, err := localstack.RepoRoot()
@@ -28,18 +28,25 @@ func TestWebhookSignatureRequired(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			requestsBefore := len(stack.OFS.Emulator.Requests())
-			status, body, err := stack.RIE.Invoke(context.Background(), payload)
-			if err != nil || status != http.StatusOK {
-				t.Fatalf("unsigned Invoke = %d, %v", status, err)
+			unsigned, err := localstack.RemoveSignature(payload)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if got := httpStatus(t, body); got != http.StatusUnauthorized {
-				t.Errorf("unsigned request: status %d, want 401 (%s)", got, body)
+			// The file's own signature is long stale.
+			for label, request := range map[string][]byte{"unsigned": unsigned, "stale": payload} {
+				requestsBefore := len(stack.OFS.Emulator.Requests())
+				status, body, err := stack.RIE.Invoke(context.Background(), request)
+				if err != nil || status != http.StatusOK {
+					t.Fatalf("%s Invoke = %d, %v", label, status, err)
+				}
+				if got := httpStatus(t, body); got != http.StatusUnauthorized {
+					t.Errorf("%s request: status %d, want 401 (%s)", label, got, body)
+				}
+				if got := len(stack.OFS.Emulator.Requests()) - requestsBefore; got != 0 {
+					t.Errorf("%s request reached OFS %d times, want 0", label, got)
+				}
 			}
-			if got := len(stack.OFS.Emulator.Requests()) - requestsBefore; got != 0 {
-				t.Errorf("unsigned request reached OFS %d times, want 0", got)
-			}
-			_, body, err = stack.Invoke(context.Background(), payload)
+			_, body, err := stack.Invoke(context.Background(), payload)
 			if err != nil {
 				t.Fatal(err)
 			}
