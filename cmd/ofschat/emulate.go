@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,8 +26,21 @@ const (
 	readHeaderTimeout = 10 * time.Second
 )
 
-// options are the command-line settings.
-type options struct {
+const emulateDescription = `
+Serves the project's strict OFS emulator (the token service and "Start a new
+chat") on a loopback address, so that every other subcommand can be tried
+without an OFS instance: point them at it with --base-url or OFS_BASE_URL.
+It prints one line, "OFS emulator listening on http://127.0.0.1:PORT", to
+standard output, logs each request's method, path and status to standard
+error, and runs until interrupted (Ctrl-C, SIGTERM).
+
+The emulator trusts the certificate given with --cert (cert.pem from keygen)
+and knows the users given with --users. The admin API under /_emulator/
+changes certificates, users, helpdesks and faults at run time, and has no
+authentication, which is why only loopback addresses are accepted.`
+
+// emulateOptions are the emulate subcommand's settings.
+type emulateOptions struct {
 	addr         string
 	instance     string
 	clientID     string
@@ -39,38 +51,36 @@ type options struct {
 	tokenTTL     time.Duration
 }
 
-// parseFlags parses the command line. Usage and flag errors go to output.
-func parseFlags(args []string, output io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ofs-emulator", flag.ContinueOnError)
-	fs.SetOutput(output)
-	var opts options
+// parseEmulateFlags parses the emulate command line.
+func parseEmulateFlags(e *env, args []string) (emulateOptions, error) {
+	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
+	var opts emulateOptions
 	var users, helpdesks string
 	fs.StringVar(&opts.addr, "addr", "127.0.0.1:0",
 		"loopback `host:port` to listen on; port 0 picks a free port")
-	fs.StringVar(&opts.instance, "instance", "acme.test", "OFS instance (environment) name")
-	fs.StringVar(&opts.clientID, "client-id", "startchat", "client ID of the OFS application")
+	fs.StringVar(&opts.instance, "instance", "acme.test", "OFS instance (environment) `name`")
+	fs.StringVar(&opts.clientID, "client-id", "startchat", "client `ID` of the OFS application")
 	fs.StringVar(&opts.clientSecret, "client-secret", "",
-		"client secret of the OFS application; empty means the application has none")
+		"client `secret` of the OFS application; empty means the application has none")
 	fs.StringVar(&opts.certFile, "cert", "",
 		"PEM `file` with the application's certificate or public key; "+
 			"without it, upload one with PUT /_emulator/certificate")
 	fs.StringVar(&users, "users", "dispatcher1,tech17,tech23", "comma-separated user `logins`")
 	fs.StringVar(&helpdesks, "helpdesks", "", "comma-separated helpdesk `IDs`")
-	fs.DurationVar(&opts.tokenTTL, "token-ttl", 0, "access-token lifetime, such as 1h or 90s; 0 means 3600s")
+	fs.DurationVar(&opts.tokenTTL, "token-ttl", 0, "access-token `lifetime`, such as 1h or 90s; 0 means 3600s")
 
-	if err := fs.Parse(args); err != nil {
-		return options{}, err
-	}
-	if fs.NArg() > 0 {
-		return options{}, fmt.Errorf("unexpected arguments %q; all settings are flags", fs.Args())
+	synopsis := "[--cert FILE] [--addr 127.0.0.1:PORT] [--users LOGIN,...] [--instance NAME]\n" +
+		"       [--client-id ID] [--client-secret SECRET] [--helpdesks ID,...] [--token-ttl DURATION]"
+	if err := parseFlags(fs, e, synopsis, emulateDescription, args); err != nil {
+		return emulateOptions{}, err
 	}
 
 	var err error
-	if opts.users, err = splitList(users, "-users"); err != nil {
-		return options{}, err
+	if opts.users, err = splitList(users, "--users"); err != nil {
+		return emulateOptions{}, &usageError{msg: err.Error()}
 	}
-	if opts.helpdesks, err = parseIDs(helpdesks, "-helpdesks"); err != nil {
-		return options{}, err
+	if opts.helpdesks, err = parseIDs(helpdesks, "--helpdesks"); err != nil {
+		return emulateOptions{}, &usageError{msg: err.Error()}
 	}
 	return opts, nil
 }
@@ -109,7 +119,7 @@ func splitList(value, flagName string) ([]string, error) {
 }
 
 // newEmulator builds the emulator that opts describe.
-func newEmulator(opts options) (*emulator.Emulator, error) {
+func newEmulator(opts emulateOptions) (*emulator.Emulator, error) {
 	em, err := emulator.New(emulator.Config{
 		Instance:     opts.instance,
 		ClientID:     opts.clientID,
@@ -117,15 +127,15 @@ func newEmulator(opts options) (*emulator.Emulator, error) {
 		TokenTTL:     opts.tokenTTL,
 	})
 	if err != nil {
-		return nil, err
+		return nil, usagef("%v", err) // every setting it checks comes from a flag
 	}
 	if opts.certFile != "" {
 		certPEM, err := os.ReadFile(opts.certFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading -cert: %w", err)
+			return nil, fmt.Errorf("reading --cert: %w", err)
 		}
 		if err := em.SetCertificate(certPEM); err != nil {
-			return nil, fmt.Errorf("-cert %s: %w", opts.certFile, err)
+			return nil, fmt.Errorf("--cert %s: %w", opts.certFile, err)
 		}
 	}
 	for _, login := range opts.users {
@@ -143,22 +153,22 @@ func newEmulator(opts options) (*emulator.Emulator, error) {
 func listenLoopback(addr string) (net.Listener, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("-addr %q is invalid: %w", addr, err)
+		return nil, usagef("--addr %q is invalid: %v", addr, err)
 	}
 	if host == "localhost" {
 		host = "127.0.0.1"
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("-addr %q is not a loopback address; "+
+		return nil, usagef("--addr %q is not a loopback address; "+
 			"the admin API has no authentication, so use 127.0.0.1:PORT or [::1]:PORT", addr)
 	}
 	return net.Listen("tcp", net.JoinHostPort(host, port))
 }
 
-// run serves the emulator until ctx is done. It writes one line with the
-// listening URL to stdout and logs to stderr.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	opts, err := parseFlags(args, stderr)
+// runEmulate serves the emulator until ctx is done. It writes one line with
+// the listening URL to stdout and logs to stderr.
+func runEmulate(ctx context.Context, e *env, args []string) error {
+	opts, err := parseEmulateFlags(e, args)
 	if err != nil {
 		return err
 	}
@@ -170,18 +180,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	srv := &http.Server{
 		Handler:           logRequests(logger, em),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	url := "http://" + listener.Addr().String()
-	if _, err := fmt.Fprintf(stdout, "ofs-emulator listening on %s\n", url); err != nil {
+	if _, err := fmt.Fprintf(e.stdout, "OFS emulator listening on %s\n", url); err != nil {
 		listener.Close()
 		return fmt.Errorf("writing the listening URL to stdout: %w", err)
 	}
-	logger.Info("ofs-emulator started", "url", url, "instance", opts.instance, "client_id", opts.clientID,
+	logger.Info("emulator started", "url", url, "instance", opts.instance, "client_id", opts.clientID,
 		"users", len(opts.users), "helpdesks", len(opts.helpdesks), "certificate", opts.certFile != "")
 
 	serveErr := make(chan error, 1)
@@ -191,7 +201,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("serving on %s: %w", url, err)
 	case <-ctx.Done():
 	}
-	logger.Info("ofs-emulator stopping", "cause", context.Cause(ctx))
+	logger.Info("emulator stopping", "cause", context.Cause(ctx))
 	return shutdown(srv, logger)
 }
 
@@ -209,7 +219,7 @@ func shutdown(srv *http.Server, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("stopping the server: %w", err)
 	}
-	logger.Info("ofs-emulator stopped")
+	logger.Info("emulator stopped")
 	return nil
 }
 

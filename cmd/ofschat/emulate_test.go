@@ -4,13 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"os"
@@ -43,22 +37,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// writeCertificate writes a self-signed certificate for key to a temporary
-// file and returns its path.
-func writeCertificate(t *testing.T, key *rsa.PrivateKey) string {
+// writeCertificate writes certPEM to a temporary file and returns its path.
+func writeCertificate(t *testing.T, certPEM []byte) string {
 	t.Helper()
-	template := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "startchat"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		t.Fatalf("creating certificate: %v", err)
-	}
 	path := filepath.Join(t.TempDir(), "cert.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(path, certPEM, 0o600); err != nil {
 		t.Fatalf("writing certificate: %v", err)
 	}
 	return path
@@ -79,32 +62,65 @@ func (assertionClaims) GetIssuer() (string, error)                   { return ""
 func (assertionClaims) GetSubject() (string, error)                  { return "", nil }
 func (assertionClaims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
 
-func TestRunServesUntilCancelled(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatalf("generating key: %v", err)
-	}
+// runningEmulator is an emulate subcommand served by a goroutine.
+type runningEmulator struct {
+	url    string
+	stdout *bufio.Reader
+	stderr *syncBuffer
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// startEmulate runs ofschat emulate with args until stop or the test's end,
+// and waits for its listening line.
+func startEmulate(t *testing.T, args ...string) *runningEmulator {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	stdoutReader, stdoutWriter := io.Pipe()
-	stderr := &syncBuffer{}
-	args := []string{"-cert", writeCertificate(t, key), "-helpdesks", "5,6", "-token-ttl", "90s"}
-	done := make(chan error, 1)
+	r := &runningEmulator{stdout: bufio.NewReader(stdoutReader), stderr: &syncBuffer{},
+		cancel: cancel, done: make(chan int, 1)}
+	e := &env{stdin: strings.NewReader(""), stdout: stdoutWriter, stderr: r.stderr,
+		getenv: func(string) string { return "" }, now: time.Now}
 	go func() {
-		done <- run(ctx, args, stdoutWriter, stderr)
+		r.done <- run(ctx, e, append([]string{"emulate"}, args...))
 		stdoutWriter.Close()
 	}()
+	t.Cleanup(func() { r.stop(t) })
 
-	stdout := bufio.NewReader(stdoutReader)
-	line, err := stdout.ReadString('\n')
+	line, err := r.stdout.ReadString('\n')
 	if err != nil {
-		t.Fatalf("reading the first stdout line: %v (stderr: %s)", err, stderr.String())
+		t.Fatalf("reading the first stdout line: %v (stderr: %s)", err, r.stderr.String())
 	}
-	match := regexp.MustCompile(`^ofs-emulator listening on (http://127\.0\.0\.1:\d+)\n$`).FindStringSubmatch(line)
+	match := regexp.MustCompile(`^OFS emulator listening on (http://127\.0\.0\.1:\d+)\n$`).FindStringSubmatch(line)
 	if match == nil {
-		t.Fatalf("stdout line = %q, want ofs-emulator listening on http://127.0.0.1:PORT", line)
+		t.Fatalf("stdout line = %q, want OFS emulator listening on http://127.0.0.1:PORT", line)
 	}
-	baseURL := match[1]
+	r.url = match[1]
+	return r
+}
+
+// stop cancels the emulator and returns its exit code. Later calls return
+// the same code.
+func (r *runningEmulator) stop(t *testing.T) int {
+	t.Helper()
+	r.cancel()
+	select {
+	case code := <-r.done:
+		r.done <- code
+		return code
+	case <-time.After(10 * time.Second):
+		t.Fatal("emulate did not return within 10s of cancel")
+		return -1
+	}
+}
+
+func TestEmulateServesUntilCancelled(t *testing.T) {
+	id, _ := testIdentities(t)
+	key := id.Key
+	r := startEmulate(t, "--cert", writeCertificate(t, id.CertificatePEM), "--helpdesks", "5,6",
+		"--token-ttl", "90s")
+	baseURL := r.url
+	stderr := r.stderr
 
 	now := time.Now()
 	assertion, err := jwt.NewWithClaims(jwt.SigningMethodRS256, assertionClaims{
@@ -133,16 +149,10 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		t.Errorf("admin status = %d, want 204", resp.StatusCode)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run() = %v, want nil after cancel", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return within 10s of cancel")
+	if code := r.stop(t); code != exitOK {
+		t.Fatalf("emulate exit code = %d, want 0 after cancel", code)
 	}
-	rest, _ := io.ReadAll(stdout)
+	rest, _ := io.ReadAll(r.stdout)
 	if len(rest) != 0 {
 		t.Errorf("stdout after the first line = %q, want nothing", rest)
 	}
@@ -150,7 +160,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	for _, want := range []string{
 		"method=POST path=/rest/oauthTokenService/v2/token status=200",
 		"method=POST path=/_emulator/helpdesks status=204",
-		"ofs-emulator stopped",
+		"emulator stopped",
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("stderr does not contain %q:\n%s", want, logs)
@@ -161,15 +171,15 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 }
 
-func TestRunRejectsNonLoopbackAddress(t *testing.T) {
+func TestEmulateRejectsNonLoopbackAddress(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "10.1.2.3:8080", "example.com:80", "[::]:0", "no-port"} {
 		t.Run(addr, func(t *testing.T) {
-			err := run(context.Background(), []string{"-addr", addr}, io.Discard, io.Discard)
-			if err == nil {
-				t.Fatalf("run(-addr %s) = nil, want an error", addr)
+			res := runOfschat(t, nil, "", "emulate", "--addr", addr)
+			if res.code != exitUsage {
+				t.Fatalf("emulate --addr %s exit code = %d, want 2; stderr:\n%s", addr, res.code, res.stderr)
 			}
-			if addr != "no-port" && !strings.Contains(err.Error(), "not a loopback address") {
-				t.Errorf("run(-addr %s) = %v, want a loopback error", addr, err)
+			if addr != "no-port" {
+				mustContain(t, res.stderr, "not a loopback address")
 			}
 		})
 	}
@@ -186,10 +196,11 @@ func TestListenLoopbackAcceptsLocalhost(t *testing.T) {
 	}
 }
 
-func TestParseFlags(t *testing.T) {
-	opts, err := parseFlags(nil, io.Discard)
+func TestParseEmulateFlags(t *testing.T) {
+	e := &env{stdout: io.Discard, stderr: io.Discard}
+	opts, err := parseEmulateFlags(e, nil)
 	if err != nil {
-		t.Fatalf("parseFlags(nil) = %v", err)
+		t.Fatalf("parseEmulateFlags(nil) = %v", err)
 	}
 	if opts.addr != "127.0.0.1:0" || opts.instance != "acme.test" || opts.clientID != "startchat" {
 		t.Errorf("defaults = %+v, want 127.0.0.1:0, acme.test, startchat", opts)
@@ -197,35 +208,70 @@ func TestParseFlags(t *testing.T) {
 	if strings.Join(opts.users, ",") != "dispatcher1,tech17,tech23" {
 		t.Errorf("default users = %v, want dispatcher1, tech17, tech23", opts.users)
 	}
-	opts, err = parseFlags([]string{"-users", " a , b ", "-helpdesks", "5, 6"}, io.Discard)
+	opts, err = parseEmulateFlags(e, []string{"-users", " a , b ", "--helpdesks", "5, 6"})
 	if err != nil {
-		t.Fatalf("parseFlags = %v", err)
+		t.Fatalf("parseEmulateFlags = %v", err)
 	}
 	if strings.Join(opts.users, ",") != "a,b" || len(opts.helpdesks) != 2 || opts.helpdesks[1] != 6 {
 		t.Errorf("users, helpdesks = %v, %v; want [a b], [5 6]", opts.users, opts.helpdesks)
 	}
 }
 
-func TestRunRejectsBadFlags(t *testing.T) {
+func TestEmulateRejectsBadFlags(t *testing.T) {
 	tests := []struct {
-		name    string
-		args    []string
-		wantErr string
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
 	}{
-		{"helpdesk not integer", []string{"-helpdesks", "5,x"}, `-helpdesks item "x"`},
-		{"empty user", []string{"-users", "a,,b"}, "has an empty item"},
-		{"sub-second TTL", []string{"-token-ttl", "10ms"}, "Config.TokenTTL"},
-		{"instance with colon", []string{"-instance", "acme:test"}, "Config.Instance"},
-		{"missing certificate file", []string{"-cert", filepath.Join(t.TempDir(), "none.pem")}, "reading -cert"},
-		{"extra argument", []string{"serve"}, "unexpected arguments"},
-		{"unknown flag", []string{"-port", "80"}, "flag provided but not defined"},
+		{"helpdesk not integer", []string{"--helpdesks", "5,x"}, exitUsage, `--helpdesks item "x"`},
+		{"empty user", []string{"--users", "a,,b"}, exitUsage, "has an empty item"},
+		{"sub-second TTL", []string{"--token-ttl", "10ms"}, exitUsage, "Config.TokenTTL"},
+		{"instance with colon", []string{"--instance", "acme:test"}, exitUsage, "Config.Instance"},
+		{"missing certificate file", []string{"--cert", filepath.Join(t.TempDir(), "none.pem")},
+			exitFailed, "reading --cert"},
+		{"extra argument", []string{"serve"}, exitUsage, `unexpected argument "serve"`},
+		{"unknown flag", []string{"--port", "80"}, exitUsage, "flag provided but not defined"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, io.Discard, io.Discard)
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.wantErr)
+			res := runOfschat(t, nil, "", append([]string{"emulate"}, tt.args...)...)
+			if res.code != tt.wantCode {
+				t.Errorf("emulate %q exit code = %d, want %d", tt.args, res.code, tt.wantCode)
 			}
+			mustContain(t, res.stderr, tt.wantErr)
 		})
 	}
+}
+
+func TestEmulateServesOtherSubcommands(t *testing.T) {
+	id, _ := testIdentities(t)
+	r := startEmulate(t, "--cert", writeCertificate(t, id.CertificatePEM), "--client-secret", clientSecret,
+		"--helpdesks", "5")
+	secretFile := writeSecretFile(t, secretFields(t, id))
+	vars := map[string]string{envBaseURL: r.url}
+
+	token := runOfschat(t, vars, "", "token", "--secret-file", secretFile)
+	if token.code != exitOK {
+		t.Fatalf("token exit code = %d; output:\n%s", token.code, token.output())
+	}
+	mustContain(t, token.stdout, "Token type     bearer", r.url+"/rest/oauthTokenService/v2/token")
+	chat := runOfschat(t, vars, "", "chat", "--secret-file", secretFile, "--helpdesk", "5",
+		"--text", "Gate 3 is stuck")
+	if chat.code != exitOK {
+		t.Fatalf("chat exit code = %d; output:\n%s", chat.code, chat.output())
+	}
+	mustContain(t, chat.stdout, "Chat 48213 started: type normal, with helpdesk 5, by dispatcher1")
+	check := runOfschat(t, vars, "", "check", "--secret-file", secretFile, "--to", "tech17")
+	if check.code != exitOK {
+		t.Fatalf("check exit code = %d; output:\n%s", check.code, check.output())
+	}
+	mustContain(t, check.stdout, "chat 48214 started with tech17", "Every link works.")
+
+	if code := r.stop(t); code != exitOK {
+		t.Fatalf("emulate exit code = %d, want 0", code)
+	}
+	logs := r.stderr.String()
+	mustContain(t, logs, "path=/rest/ofscCollaboration/v1/chats status=201")
+	assertNoLeak(t, logs+token.output()+chat.output()+check.output(), id.PrivateKeyPEM)
 }

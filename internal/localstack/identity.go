@@ -1,15 +1,13 @@
 package localstack
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"time"
+
+	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 )
 
 const (
@@ -39,69 +37,42 @@ type Identity struct {
 }
 
 // NewIdentity generates a 2048-bit RSA key for user and a certificate with
-// user as its common name, valid from an hour ago until a day from now.
+// user as its common name, valid from an hour ago until a day from now. It
+// uses ofs.GenerateIdentity, so user must be a valid common name there.
 func NewIdentity(user string) (*Identity, error) {
-	key, err := rsa.GenerateKey(rand.Reader, identityKeyBits)
+	generated, err := ofs.GenerateIdentity(identityKeyBits, user, certificateLifetime)
 	if err != nil {
-		return nil, fmt.Errorf("localstack: generating an RSA key failed: %w", err)
+		return nil, fmt.Errorf("localstack: %w", err)
 	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("localstack: encoding the key as PKCS #8 failed: %w", err)
-	}
-
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return nil, fmt.Errorf("localstack: generating a serial number failed: %w", err)
-	}
-	now := time.Now()
-	template := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: user},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(certificateLifetime),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-	}
-	certDER, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("localstack: creating the certificate failed: %w", err)
-	}
-
-	pkcs1 := x509.MarshalPKCS1PrivateKey(key)
+	pkcs1 := x509.MarshalPKCS1PrivateKey(generated.Key)
 	return &Identity{
 		User:           user,
-		Key:            key,
-		PrivateKeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}),
+		Key:            generated.Key,
+		PrivateKeyPEM:  generated.PrivateKeyPEM,
 		PKCS1PEM:       pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: pkcs1}),
-		CertificatePEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}),
+		CertificatePEM: generated.CertificatePEM,
 	}, nil
-}
-
-// secretValue is the SecretString JSON that the function reads.
-type secretValue struct {
-	Instance     string `json:"instance"`
-	ClientID     string `json:"clientId"`
-	ClientSecret string `json:"clientSecret,omitempty"`
-	User         string `json:"user"`
-	PrivateKey   string `json:"privateKey"`
-	Certificate  string `json:"certificate"`
 }
 
 // SecretJSON returns the secret's SecretString for this identity:
 // {"instance","clientId","clientSecret","user","privateKey","certificate"},
-// with the PKCS #8 key. An empty clientSecret is left out.
+// with the PKCS #8 key, as ofs.Credentials.SecretJSON encodes it. An empty
+// clientSecret is left out.
 func (id *Identity) SecretJSON(instance, clientID, clientSecret string) []byte {
-	data, err := json.Marshal(secretValue{
+	creds := &ofs.Credentials{
 		Instance:     instance,
 		ClientID:     clientID,
 		ClientSecret: clientSecret,
 		User:         id.User,
-		PrivateKey:   string(id.PrivateKeyPEM),
-		Certificate:  string(id.CertificatePEM),
-	})
+		PrivateKey:   id.Key,
+	}
+	if block, _ := pem.Decode(id.CertificatePEM); block != nil {
+		// A certificate that does not parse is left out of the secret.
+		creds.Certificate, _ = x509.ParseCertificate(block.Bytes)
+	}
+	data, err := creds.SecretJSON()
 	if err != nil {
-		// A struct of strings always encodes.
+		// Only a missing key fails, and every Identity has one.
 		panic("localstack: encoding the secret failed: " + err.Error())
 	}
 	return data

@@ -30,15 +30,16 @@ type Credentials struct {
 	Certificate   *x509.Certificate // optional; checked against PrivateKey when set
 }
 
-// secretFields is the JSON layout of the secret.
+// secretFields is the JSON layout of the secret. The optional fields are
+// left out of SecretJSON's output when empty.
 type secretFields struct {
 	Instance      string `json:"instance"`
 	ClientID      string `json:"clientId"`
-	ClientSecret  string `json:"clientSecret"`
-	ApplicationID string `json:"applicationId"`
+	ClientSecret  string `json:"clientSecret,omitempty"`
+	ApplicationID string `json:"applicationId,omitempty"`
 	User          string `json:"user"`
 	PrivateKey    string `json:"privateKey"`
-	Certificate   string `json:"certificate"`
+	Certificate   string `json:"certificate,omitempty"`
 }
 
 // ParseCredentials decodes the secret JSON

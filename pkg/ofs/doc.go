@@ -15,4 +15,9 @@
 // [*NetworkError] for a request that got no response. The package never logs,
 // and no error it returns contains a key, a client secret, an assertion or a
 // token.
+//
+// For setup tools, [GenerateIdentity] makes a key and a self-signed
+// certificate, [Credentials.SecretJSON] encodes the secret that
+// [ParseCredentials] reads, and [Client.Token] performs the token exchange
+// alone and reports the token's type and expiry.
 package ofs
