@@ -4,7 +4,8 @@
 #   make build                    go build ./... and an arm64 bootstrap in bin/
 #   make ofschat                  the setup and diagnosis tool, as bin/ofschat
 #   make tools                    install pinned tools into .tools/bin, check the others
-#   make test                     vet, all tests with -race (end-to-end included), cfn-lint
+#   make test                     vet, all tests with -race (end-to-end included), fuzz smoke, cfn-lint
+#   make fuzz FUZZTIME=5m         run each fuzz target for FUZZTIME
 #   make demo                     start a chat for every file in events/, all on 127.0.0.1
 #   make lint                     gofmt, go vet and cfn-lint only
 #   make clean                    remove build outputs (bin/, .aws-sam/)
@@ -24,7 +25,7 @@ GOTESTSUM_VERSION := v1.13.0
 # usual run time, so that a hung process fails the run instead of CI's limit.
 TEST_TIMEOUT := 10m
 
-.PHONY: build build-StartChatFunction ofschat tools test demo lint clean
+.PHONY: build build-StartChatFunction ofschat tools test fuzz demo lint clean
 
 # SAM sets ARTIFACTS_DIR. GOARCH is written out, not a variable, because a
 # test checks it against Architectures in template.yaml. The flags must stay
@@ -55,7 +56,23 @@ test: tools
 	$(GO) build ./...
 	$(GO) vet ./...
 	$(GOTESTSUM) --format pkgname -- -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	cfn-lint template.yaml
+
+# Each fuzz target runs for FUZZTIME: a few seconds in make test, minutes
+# before a change to a parser lands (make fuzz FUZZTIME=5m).
+FUZZTIME ?= 30s
+FUZZ_TARGETS := pkg/ofs:FuzzDecodePEM pkg/ofs:FuzzParseTokenResponse pkg/ofs:FuzzNewAPIError \
+	functions/startchat:FuzzDetectTrigger
+
+fuzz:
+	@for target in $(FUZZ_TARGETS); do \
+		pkg=$${target%%:*}; name=$${target##*:}; \
+		echo "fuzz $$name for $(FUZZTIME)"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg 2>&1) || \
+			{ echo "$$out"; exit 1; }; \
+		echo "$$out" | tail -n 1; \
+	done
 
 demo: tools
 	$(GO) run ./cmd/demo

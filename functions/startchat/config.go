@@ -8,9 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 )
@@ -102,16 +99,15 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string, logger *
 		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
 		return newFailedHandler(s, err, logger)
 	}
-	awsConfig, err := config.LoadDefaultConfig(ctx)
+	client, err := newSecretsClient(getenv)
 	if err != nil {
-		err = &ConfigError{Reason: "loading the AWS SDK configuration failed: " + err.Error()}
 		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
 		return newFailedHandler(s, err, logger)
 	}
-	secrets := awssecret.New(secretsmanager.NewFromConfig(awsConfig), s.SecretID, s.SecretTTL, nil)
+	secrets := awssecret.New(client, s.SecretID, s.SecretTTL, nil)
 	logger.Info("cold start", "secretId", s.SecretID, "baseUrl", s.BaseURL,
 		"defaultRecipients", len(s.DefaultRecipients), "secretCacheTtl", s.SecretTTL.String(),
-		"webhookAuth", s.WebhookAuth, "region", awsConfig.Region)
+		"webhookAuth", s.WebhookAuth, "region", client.Options().Region)
 	h := newHandler(s, secrets, logger)
 	// Reading the secret during init also warms the cache for the first event.
 	initCtx, cancel := context.WithTimeout(ctx, coldStartSecretTimeout)

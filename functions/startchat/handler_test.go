@@ -84,7 +84,8 @@ type stack struct {
 	identity *localstack.Identity
 	secrets  *secretsmanager.Client
 	secretID string
-	requests atomic.Int64 // signed HTTP requests sent
+	requests atomic.Int64  // signed HTTP requests sent
+	deadline time.Duration // the invocation's time limit; 0 means none
 }
 
 // newStack stores a fresh identity's secret in moto under a name unique to
@@ -119,6 +120,8 @@ func newStack(t *testing.T) *stack {
 		WebhookAuth: webhookAuthHMAC}
 	cache := awssecret.New(s.secrets, s.secretID, time.Minute, nil)
 	s.handler = newHandler(settings, cache, slog.New(slog.NewJSONHandler(s.logs, nil)))
+	// Backoffs of a few milliseconds keep retry tests quick.
+	s.handler.ofsConfig.Retry = ofs.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 2 * time.Second}
 	return s
 }
 
@@ -152,7 +155,13 @@ func (s *stack) putSecret(t *testing.T, in *secretsmanager.CreateSecretInput) {
 // invoke runs the handler on payload and decodes its result into out.
 func (s *stack) invoke(t *testing.T, payload string, out any) error {
 	t.Helper()
-	result, err := s.handler.Invoke(context.Background(), []byte(payload))
+	ctx := context.Background()
+	if s.deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.deadline)
+		defer cancel()
+	}
+	result, err := s.handler.Invoke(ctx, []byte(payload))
 	if err != nil {
 		return err
 	}
@@ -385,10 +394,15 @@ func (s *stack) invokeHTTPWith(t *testing.T, shape, body string, encode bool, he
 // sqsEvent builds an SQS event whose records carry bodies, with message
 // IDs msg-1, msg-2 and so on.
 func sqsEvent(bodies ...string) string {
+	return sqsEventFrom(0, bodies)
+}
+
+// sqsEventFrom is sqsEvent with message IDs counted from first+1.
+func sqsEventFrom(first int, bodies []string) string {
 	var event events.SQSEvent
 	for i, body := range bodies {
 		event.Records = append(event.Records, events.SQSMessage{
-			MessageId: "msg-" + strconv.Itoa(i+1), Body: body, EventSource: "aws:sqs",
+			MessageId: "msg-" + strconv.Itoa(first+i+1), Body: body, EventSource: "aws:sqs",
 			EventSourceARN: "arn:aws:sqs:us-east-1:123456789012:chats"})
 	}
 	data, _ := json.Marshal(event)

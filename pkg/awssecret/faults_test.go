@@ -3,14 +3,8 @@ package awssecret_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,60 +15,16 @@ import (
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 )
 
-// faultyEndpoint sits in front of moto and answers requests with a
-// Secrets Manager error instead while a fault is set, as the real service
-// does: status 400, the code in X-Amzn-Errortype and __type.
-type faultyEndpoint struct {
-	calls atomic.Int32
-	delay time.Duration
-
-	mu        sync.Mutex
-	code      string // the error code to answer with, or "" to forward
-	remaining int    // how many more requests fail; negative means all
-}
-
-func startFaulty(t *testing.T, motoURL string) (*faultyEndpoint, *secretsmanager.Client) {
+// startFaulty starts a FaultySecrets endpoint in front of moto and
+// returns it with a client that sends to it.
+func startFaulty(t *testing.T, motoURL string) (*localstack.FaultySecrets, *secretsmanager.Client) {
 	t.Helper()
-	target, err := url.Parse(motoURL)
+	f, err := localstack.StartFaultySecrets(motoURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	f := &faultyEndpoint{}
-	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.calls.Add(1)
-		time.Sleep(f.delay)
-		if code, ok := f.take(); ok {
-			w.Header().Set("X-Amzn-Errortype", code)
-			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"__type":%q,"message":"injected %s"}`, code, code)
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(server.Close)
-	return f, localstack.SecretsClient(server.URL)
-}
-
-// failNext makes the next n requests fail with code; n < 0 means all.
-func (f *faultyEndpoint) failNext(code string, n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.code, f.remaining = code, n
-}
-
-// take uses up one failure, if one is set.
-func (f *faultyEndpoint) take() (string, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.code == "" || f.remaining == 0 {
-		return "", false
-	}
-	if f.remaining > 0 {
-		f.remaining--
-	}
-	return f.code, true
+	t.Cleanup(f.Stop)
+	return f, localstack.SecretsClient(f.URL())
 }
 
 func noSDKRetries(o *secretsmanager.Options) { o.RetryMaxAttempts = 1 }
@@ -83,12 +33,12 @@ func TestThrottlingRetriedBySDK(t *testing.T) {
 	motoClient := startMoto(t)
 	createSecret(t, motoClient, &secretsmanager.CreateSecretInput{Name: aws.String("ofs/throttled"), SecretString: aws.String("v")})
 	f, client := startFaulty(t, motoURLOf(t, motoClient))
-	f.failNext("ThrottlingException", 2)
+	f.FailNext("ThrottlingException", 2)
 	secret, err := awssecret.New(client, "ofs/throttled", 0, nil).Get(context.Background())
 	if err != nil || string(secret.Value) != "v" {
 		t.Fatalf("Get = %q, %v; want the value after the SDK's retries", secret.Value, err)
 	}
-	if got := f.calls.Load(); got != 3 {
+	if got := f.Calls(); got != 3 {
 		t.Errorf("requests = %d, want 3 (two throttled, one served)", got)
 	}
 }
@@ -104,7 +54,7 @@ func TestPermanentFaultsNameTheFix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
 			f, client := startFaulty(t, motoURLOf(t, motoClient))
-			f.failNext(tt.code, -1)
+			f.FailNext(tt.code, -1)
 			_, err := awssecret.New(client, "ofs/denied", 0, nil).Get(context.Background())
 			var secretErr *awssecret.Error
 			if !errors.As(err, &secretErr) || secretErr.Temporary || secretErr.Code != tt.code {
@@ -140,7 +90,7 @@ func TestStaleValueServedWhileThrottled(t *testing.T) {
 	if _, err := cache.Get(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f.failNext("ThrottlingException", -1)
+	f.FailNext("ThrottlingException", -1)
 	advance(2 * time.Minute)
 	secret, err := cache.Get(context.Background())
 	if err != nil || string(secret.Value) != "v1" {
@@ -149,15 +99,15 @@ func TestStaleValueServedWhileThrottled(t *testing.T) {
 	if _, err := cache.Get(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.calls.Load(); got != 2 {
+	if got := f.Calls(); got != 2 {
 		t.Errorf("requests = %d, want 2 (no new fetch within the stale retry interval)", got)
 	}
-	f.failNext("", 0)
+	f.FailNext("", 0)
 	advance(time.Minute)
 	if _, err := cache.Get(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.calls.Load(); got != 3 {
+	if got := f.Calls(); got != 3 {
 		t.Errorf("requests = %d, want 3 (a fetch after the stale retry interval)", got)
 	}
 }
@@ -166,8 +116,8 @@ func TestWaitingCallersShareFailure(t *testing.T) {
 	motoClient := startMoto(t)
 	f, client := startFaulty(t, motoURLOf(t, motoClient))
 	client = secretsmanager.New(client.Options(), noSDKRetries)
-	f.delay = 200 * time.Millisecond
-	f.failNext("ThrottlingException", -1)
+	f.SetDelay(200 * time.Millisecond)
+	f.FailNext("ThrottlingException", -1)
 	cache := awssecret.New(client, "ofs/shared", 0, nil)
 	var wg sync.WaitGroup
 	for range 10 {
@@ -178,7 +128,7 @@ func TestWaitingCallersShareFailure(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := f.calls.Load(); got != 1 {
+	if got := f.Calls(); got != 1 {
 		t.Errorf("requests = %d, want 1 for 10 callers that waited together", got)
 	}
 }
