@@ -234,14 +234,16 @@ func sha1Thumbprint(t *testing.T, id *localstack.Identity) string {
 	return thumbprint(sum[:])
 }
 
-func TestCheckUnreadableSecret(t *testing.T) {
-	useMoto(t)
+func TestCheckMissingSecretFile(t *testing.T) {
 	missingPath := filepath.Join(t.TempDir(), "none.json")
 	missingFile := runOfschat(t, nil, "", "check", "--secret-file", missingPath)
 	assertBrokenLink(t, missingFile, brokenLink{step: stepSecret,
 		wantLink: `secret file "` + missingPath + `"`, wantFix: "check the --secret-file path"})
 	mustContain(t, missingFile.stdout, "no such file or directory")
+}
 
+func TestCheckMissingSecretsManagerSecret(t *testing.T) {
+	useMoto(t)
 	missingSecret := runOfschat(t, nil, "", "check", "--secret-id", "ofs/none")
 	assertBrokenLink(t, missingSecret, brokenLink{step: stepSecret,
 		wantLink: `Secrets Manager secret "ofs/none"`, wantFix: "check --secret-id, AWS_REGION"})
