@@ -67,6 +67,9 @@ func run(ctx context.Context, out io.Writer, eventsDir string) error {
 	if err := showUnsignedRejected(ctx, out, stack, eventsDir); err != nil {
 		return err
 	}
+	if err := showDuplicateAnswered(ctx, out, stack, eventsDir); err != nil {
+		return err
+	}
 	return report.finish(stack.OFS.Emulator.TokenRequests(),
 		stack.Moto.Calls("secretsmanager.GetSecretValue"))
 }

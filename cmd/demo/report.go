@@ -132,7 +132,7 @@ func functionLog(output []byte, reported string) []string {
 	for _, line := range strings.Split(string(output), "\n") {
 		var entry struct {
 			Level  string `json:"level"`
-			Msg    string `json:"msg"`
+			Msg    string `json:"message"`
 			Source string `json:"source"`
 			Error  string `json:"error"`
 		}

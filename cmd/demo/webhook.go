@@ -52,3 +52,38 @@ func showUnsignedRejected(ctx context.Context, out io.Writer, stack *localstack.
 		unsignedSample, http.StatusText(response.StatusCode), describeErrorBody(response.Body))
 	return nil
 }
+
+// duplicateSample is the sample that the demo delivers a second time.
+const duplicateSample = "sqs.json"
+
+// showDuplicateAnswered delivers one SQS batch again, as SQS does after a
+// lost acknowledgement, and checks that the function answers it from the
+// idempotency store without starting any chat.
+func showDuplicateAnswered(ctx context.Context, out io.Writer, stack *localstack.Stack, eventsDir string) error {
+	payload, err := os.ReadFile(filepath.Join(eventsDir, duplicateSample))
+	if os.IsNotExist(err) {
+		return nil // a custom -events folder without the sample
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s failed: %w", duplicateSample, err)
+	}
+	chatsBefore := len(stack.OFS.Emulator.Chats())
+	_, body, err := stack.Invoke(ctx, payload)
+	if err != nil {
+		return fmt.Errorf("%s again: %w", duplicateSample, err)
+	}
+	var response struct {
+		BatchItemFailures []json.RawMessage `json:"batchItemFailures"`
+	}
+	_ = json.Unmarshal(body, &response) // a function error leaves the list empty
+	started := len(stack.OFS.Emulator.Chats()) - chatsBefore
+	fmt.Fprintf(out, "\nIdempotency: DynamoDB table %s records each handled event.\n", localstack.IdempotencyTable)
+	if started != 0 || len(response.BatchItemFailures) != 0 {
+		fmt.Fprintf(out, "FAIL  %s delivered again: %d new chats, %d batch item failures; want none\n",
+			duplicateSample, started, len(response.BatchItemFailures))
+		return fmt.Errorf("the duplicate delivery was not answered from the idempotency store")
+	}
+	fmt.Fprintf(out, "ok    %s delivered again: every record answered from the store, no new chat\n",
+		duplicateSample)
+	return nil
+}

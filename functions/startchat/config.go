@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
+	"github.com/ofs-startchat/ofs-startchat/pkg/idempotency"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 )
 
@@ -27,7 +29,9 @@ type settings struct {
 	BaseURL           string   // empty: derived from the secret's instance
 	DefaultRecipients []string // used when an event names no recipients
 	SecretTTL         time.Duration
-	WebhookAuth       string // webhookAuthHMAC or webhookAuthIAM
+	WebhookAuth       string        // webhookAuthHMAC or webhookAuthIAM
+	IdempotencyTable  string        // empty: idempotency off
+	IdempotencyTTL    time.Duration // how long a completed record is kept
 }
 
 // ConfigError reports a setting, or a secret, that keeps the function from
@@ -67,6 +71,16 @@ func loadSettings(getenv func(string) string) (settings, error) {
 			return s, &ConfigError{Reason: envBaseURL + ": " + strings.TrimPrefix(err.Error(), "ofs: ")}
 		}
 	}
+	s.IdempotencyTable = strings.TrimSpace(getenv(envIdempotencyTable))
+	s.IdempotencyTTL = idempotency.DefaultTTL
+	if raw := strings.TrimSpace(getenv(envIdempotencyTTL)); raw != "" {
+		ttl, err := time.ParseDuration(raw)
+		if err != nil || ttl <= 0 {
+			return s, &ConfigError{Reason: fmt.Sprintf("%s=%q is not a positive duration; "+
+				"use a Go duration such as 24h", envIdempotencyTTL, raw)}
+		}
+		s.IdempotencyTTL = ttl
+	}
 	if raw := strings.TrimSpace(getenv(envSecretCacheTTL)); raw != "" {
 		ttl, err := time.ParseDuration(raw)
 		if err != nil || ttl <= 0 {
@@ -105,10 +119,16 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string, logger *
 		return newFailedHandler(s, err, logger)
 	}
 	secrets := awssecret.New(client, s.SecretID, s.SecretTTL, nil)
+	h := newHandler(s, secrets, logger)
+	if err := h.configureObservability(getenv); err != nil {
+		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
+		return newFailedHandler(s, err, logger)
+	}
 	logger.Info("cold start", "secretId", s.SecretID, "baseUrl", s.BaseURL,
 		"defaultRecipients", len(s.DefaultRecipients), "secretCacheTtl", s.SecretTTL.String(),
-		"webhookAuth", s.WebhookAuth, "region", client.Options().Region)
-	h := newHandler(s, secrets, logger)
+		"webhookAuth", s.WebhookAuth, "region", client.Options().Region,
+		"idempotencyTable", s.IdempotencyTable, "idempotencyTtl", s.IdempotencyTTL.String(),
+		"metricsNamespace", h.metrics.namespace, "metricsDimensions", strings.Join(h.metrics.dimensions, ","))
 	// Reading the secret during init also warms the cache for the first event.
 	initCtx, cancel := context.WithTimeout(ctx, coldStartSecretTimeout)
 	defer cancel()
@@ -122,6 +142,27 @@ func newFailedHandler(s settings, err error, logger *slog.Logger) *handler {
 	h := newHandler(s, nil, logger)
 	h.configErr = err
 	return h
+}
+
+// configureObservability sets up the metrics and, when a table is
+// configured, the idempotency store. The handler built here starts with a
+// cold start still to report.
+func (h *handler) configureObservability(getenv func(string) string) error {
+	metrics, err := loadMetricsConfig(getenv, os.Stdout)
+	if err != nil {
+		return err
+	}
+	h.metrics = metrics
+	h.coldStart.Store(true)
+	if h.settings.IdempotencyTable == "" {
+		return nil
+	}
+	client, err := newDynamoClient(getenv)
+	if err != nil {
+		return err
+	}
+	h.idem = idempotency.New(client, h.settings.IdempotencyTable, h.settings.IdempotencyTTL, nil)
+	return nil
 }
 
 // coldStartSecretTimeout bounds the secret read during init. A failure

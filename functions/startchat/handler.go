@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
+	"github.com/ofs-startchat/ofs-startchat/pkg/idempotency"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
@@ -44,6 +46,10 @@ type handler struct {
 	// HTTP client.
 	ofsConfig ofs.Config
 	webhooks  *webhook.Verifier
+	idem      *idempotency.Store // nil when idempotency is off
+	metrics   metricsConfig
+	repeats   repeatLimiter
+	coldStart atomic.Bool // true until the first invocation takes it
 
 	mu            sync.Mutex
 	client        *ofs.Client
@@ -53,23 +59,34 @@ type handler struct {
 
 func newHandler(s settings, secrets *awssecret.Cache, logger *slog.Logger) *handler {
 	return &handler{settings: s, secrets: secrets, log: logger, ofsConfig: ofs.Config{BaseURL: s.BaseURL},
-		webhooks: webhook.NewVerifier(nil)}
+		webhooks: webhook.NewVerifier(nil), repeats: repeatLimiter{interval: repeatInterval}}
 }
 
 // Invoke recognises the trigger and returns the result in that trigger's shape.
 func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	ctx, cancel := invocationContext(ctx)
 	defer cancel()
-	log := h.log
+	var requestID slog.Attr // empty outside Lambda, and then left out of the logs
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		log = log.With("requestId", lc.AwsRequestID)
+		requestID = slog.String("requestId", lc.AwsRequestID)
 	}
 	kind, err := detectTrigger(payload)
 	if err != nil {
-		log.Error("event rejected", "error", err.Error())
+		h.logRepeated(ctx, h.log, slog.LevelError, "event rejected", err, requestID)
 		return nil, err
 	}
-	log = log.With("trigger", string(kind))
+	inv := &invocation{trigger: kind, coldStart: h.coldStart.Swap(false)}
+	fetchesBefore := h.secretFetches()
+	ctx = withInvocation(withTrigger(ctx, kind), inv)
+	defer func() {
+		if err := h.metrics.emit(inv, h.secretFetches()-fetchesBefore, time.Now()); err != nil {
+			h.log.LogAttrs(ctx, slog.LevelWarn, "writing the metrics failed", slog.String("error", err.Error()))
+		}
+	}()
+	// The handler encodes both attributes once for every line of this
+	// invocation. Typed attributes, here and in startChat, save the
+	// allocations of converting each value to an interface.
+	log := slog.New(h.log.Handler().WithAttrs([]slog.Attr{requestID, slog.String("trigger", string(kind))}))
 	var result any
 	switch kind {
 	case triggerSQS:
@@ -102,19 +119,43 @@ func invocationContext(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
-// startChat sends one chat request with the current credentials and logs
-// its outcome. source names the event or message that carried it.
+// startChat sends one chat request with the current credentials, unless
+// the idempotency store holds the event's chat already, and logs one line
+// for the outcome. source is the ID of the event or message that carried it.
 func (h *handler) startChat(ctx context.Context, log *slog.Logger, source string, req ofs.ChatRequest) (*ofs.Chat, error) {
 	began := time.Now()
-	chat, err := h.sendChat(ctx, req)
-	log = log.With("source", source, "latencyMs", time.Since(began).Milliseconds())
+	var trace ofs.Trace
+	ctx = ofs.WithTrace(ctx, &trace)
+	chat, duplicate, err := h.startOnce(ctx, log, idempotencyKey(ctx, source, req), func() (*ofs.Chat, error) {
+		return h.sendChat(ctx, req)
+	})
+	latency := time.Since(began)
+	attrs := []slog.Attr{slog.String("source", source), slog.Int64("latencyMs", latency.Milliseconds()),
+		slog.Int("ofsStatus", int(trace.ChatStatus.Load())),
+		slog.Int("retries", max(int(trace.ChatAttempts.Load())-1, 0))}
 	if err != nil {
-		status, code, _ := classify(err)
-		log.Error("chat not started", "class", code, "status", status, "error", err.Error())
+		_, code, _ := classify(err)
+		invocationFrom(ctx).record(code, false, latency, int(trace.TokenRequests.Load()))
+		log.LogAttrs(ctx, slog.LevelError, "chat not started", append(attrs, slog.String("class", code),
+			slog.String("error", err.Error()))...)
 		return nil, err
 	}
-	log.Info("chat started", "chatId", chat.ChatID, "type", chat.Type)
+	invocationFrom(ctx).record("", duplicate, latency, int(trace.TokenRequests.Load()))
+	msg := "chat started"
+	if duplicate {
+		msg = "chat already started for this event; returning the stored chat"
+	}
+	log.LogAttrs(ctx, slog.LevelInfo, msg, append(attrs, slog.Int64("chatId", chat.ChatID),
+		slog.String("type", chat.Type))...)
 	return chat, nil
+}
+
+// secretFetches returns the secret cache's fetch count, for the metrics.
+func (h *handler) secretFetches() int {
+	if h.secrets == nil {
+		return 0
+	}
+	return h.secrets.Fetches()
 }
 
 // sendChat starts the chat. When the token service rejects the
@@ -134,6 +175,9 @@ func (h *handler) sendChat(ctx context.Context, req ofs.ChatRequest) (*ofs.Chat,
 		return nil, err
 	}
 	chat, err := client.StartChat(ctx, req)
+	if err == nil {
+		return chat, nil
+	}
 	var apiErr *ofs.APIError
 	if !errors.As(err, &apiErr) || !apiErr.Rejected() {
 		return chat, err
@@ -155,11 +199,11 @@ func (h *handler) ofsClient(ctx context.Context) (*ofs.Client, error) {
 		return nil, errNoSecret
 	}
 	secret, err := h.secrets.Get(ctx)
-	var secretErr *awssecret.Error
-	if errors.As(err, &secretErr) && !secretErr.Temporary {
-		return nil, &ConfigError{Reason: err.Error(), Err: err}
-	}
 	if err != nil {
+		var secretErr *awssecret.Error
+		if errors.As(err, &secretErr) && !secretErr.Temporary {
+			return nil, &ConfigError{Reason: err.Error(), Err: err}
+		}
 		return nil, err
 	}
 	h.mu.Lock()
@@ -198,6 +242,8 @@ func classify(err error) (status int, code string, retryAfter time.Duration) {
 		tokenErr   *ofs.TokenResponseError
 	)
 	switch {
+	case isIdempotencyError(err):
+		return http.StatusServiceUnavailable, "idempotency_unavailable", retryAfterFor(err)
 	case errors.As(err, &tokenErr):
 		if tokenErr.Temporary() {
 			return http.StatusServiceUnavailable, "ofs_unavailable", defaultRetryAfter

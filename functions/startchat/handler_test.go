@@ -119,7 +119,11 @@ func newStack(t *testing.T) *stack {
 	settings := settings{SecretID: s.secretID, BaseURL: server.URL, DefaultRecipients: []string{"tech17"},
 		WebhookAuth: webhookAuthHMAC}
 	cache := awssecret.New(s.secrets, s.secretID, time.Minute, nil)
-	s.handler = newHandler(settings, cache, slog.New(slog.NewJSONHandler(s.logs, nil)))
+	logger, err := newLogger(func(string) string { return "" }, s.logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.handler = newHandler(settings, cache, logger)
 	// Backoffs of a few milliseconds keep retry tests quick.
 	s.handler.ofsConfig.Retry = ofs.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 2 * time.Second}
 	return s

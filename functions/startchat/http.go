@@ -113,6 +113,9 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 	if rejected := h.gateHTTP(ctx, log, req, body); rejected != nil {
 		return *rejected
 	}
+	if key := req.header(idempotencyHeader); key != "" {
+		ctx = withHTTPKey(ctx, key)
+	}
 	result := h.startHTTPChat(ctx, log, req, body)
 	if result.status != http.StatusCreated && h.webhooks != nil {
 		// No chat started, so the sender may retry the same signed request.
@@ -125,7 +128,7 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 func (h *handler) startHTTPChat(ctx context.Context, log *slog.Logger, req httpRequest, body []byte) httpResult {
 	chatReq, err := decodeChatRequest(body, "the request body", h.settings.DefaultRecipients)
 	if err != nil {
-		log.Warn("request rejected", "status", http.StatusBadRequest, "error", err.Error())
+		h.rejectEvent(ctx, log, "request rejected", req.id, err)
 		return errorResult(http.StatusBadRequest, "invalid_request", err.Error())
 	}
 	chat, err := h.startChat(ctx, log, req.id, chatReq)

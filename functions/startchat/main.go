@@ -5,14 +5,17 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	logger, err := newLogger(os.Getenv, os.Stdout)
 	h := newHandlerFromEnv(context.Background(), os.Getenv, logger)
+	if err != nil {
+		logger.Error("configuration is invalid; every event will fail", "error", err.Error())
+		h = newFailedHandler(h.settings, err, logger)
+	}
 	lambda.Start(h)
 }

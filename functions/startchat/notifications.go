@@ -18,7 +18,7 @@ import (
 func (h *handler) handleDirect(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
 	req, err := decodeChatRequest(payload, "the event", h.settings.DefaultRecipients)
 	if err != nil {
-		log.Error("event rejected", "error", err.Error())
+		h.rejectEvent(ctx, log, "event rejected", "invoke", err)
 		return nil, err
 	}
 	return h.startChat(ctx, log, "invoke", req)
@@ -62,7 +62,7 @@ func (h *handler) handleEventBridge(ctx context.Context, log *slog.Logger, paylo
 	}
 	req, err := decodeChatRequest(detail, what, h.settings.DefaultRecipients)
 	if err != nil {
-		log.Error("event rejected", "eventId", event.ID, "error", err.Error())
+		h.rejectEvent(ctx, log, "event rejected", event.ID, err)
 		return nil, err
 	}
 	return h.startChat(ctx, log, event.ID, req)
@@ -72,7 +72,7 @@ func (h *handler) handleEventBridge(ctx context.Context, log *slog.Logger, paylo
 func (h *handler) startMessage(ctx context.Context, log *slog.Logger, id, what, message string) (*ofs.Chat, error) {
 	req, err := messageRequest(message, what, h.settings.DefaultRecipients)
 	if err != nil {
-		log.Error("message rejected", "source", id, "error", err.Error())
+		h.rejectEvent(ctx, log, "message rejected", id, err)
 		return nil, err
 	}
 	return h.startChat(ctx, log, id, req)

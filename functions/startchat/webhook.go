@@ -79,7 +79,9 @@ func (h *handler) checkSignature(ctx context.Context, log *slog.Logger, req http
 	}
 	err = h.webhooks.Verify(secret, req.header(webhook.TimestampHeader), req.header(webhook.SignatureHeader), body)
 	if err != nil {
-		log.Warn("request rejected", "status", http.StatusUnauthorized, "error", err.Error())
+		// Anyone who can reach the endpoint can cause these, so repeats are
+		// counted rather than logged one by one.
+		h.logRepeated(ctx, log, slog.LevelWarn, "request rejected", err, slog.Int("status", http.StatusUnauthorized))
 		return errorResultPtr(http.StatusUnauthorized, "unauthorized", err.Error())
 	}
 	return nil

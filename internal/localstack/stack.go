@@ -18,6 +18,9 @@ import (
 const (
 	// DefaultSecretName is the secret that Stack stores the credentials in.
 	DefaultSecretName = "ofs-startchat/credentials"
+	// IdempotencyTable is the DynamoDB table, in moto, that Stack creates
+	// and names in OFS_IDEMPOTENCY_TABLE.
+	IdempotencyTable = "ofs-startchat-idempotency"
 	// DefaultRecipients is the OFS_DEFAULT_RECIPIENTS that Stack sets.
 	DefaultRecipients = "tech17"
 	// functionTimeout is the AWS_LAMBDA_FUNCTION_TIMEOUT, in seconds, that
@@ -60,11 +63,12 @@ type Stack struct {
 	lastSigned time.Time // the Unix second that Invoke signed with last
 }
 
-// StartStack starts moto, stores a new identity's secret in it, starts the
-// OFS emulator with that identity, and starts RIE with the function's
-// environment: OFS_SECRET_ID, OFS_BASE_URL (the emulator),
-// OFS_DEFAULT_RECIPIENTS=tech17 and AWSEnv for moto, then cfg.Env. On error
-// it stops whatever it started. Call Stop when done.
+// StartStack starts moto, stores a new identity's secret in it, creates the
+// idempotency table, starts the OFS emulator with that identity, and starts
+// RIE with the function's environment: OFS_SECRET_ID, OFS_BASE_URL (the
+// emulator), OFS_DEFAULT_RECIPIENTS=tech17, OFS_IDEMPOTENCY_TABLE and
+// AWSEnv for moto (DynamoDB too), then cfg.Env. On error it stops whatever
+// it started. Call Stop when done.
 func StartStack(ctx context.Context, cfg StackConfig) (_ *Stack, err error) {
 	s := &Stack{SecretID: cfg.SecretName, ClientSecret: rand.Text(), WebhookSecret: rand.Text()}
 	if s.SecretID == "" {
@@ -100,11 +104,20 @@ func StartStack(ctx context.Context, cfg StackConfig) (_ *Stack, err error) {
 		return nil, err
 	}
 
+	if err = CreateIdempotencyTable(ctx, s.Moto.URL(), IdempotencyTable); err != nil {
+		return nil, err
+	}
+
 	env := AWSEnv(s.Moto.URL())
+	env["AWS_ENDPOINT_URL_DYNAMODB"] = s.Moto.URL()
+	env["OFS_IDEMPOTENCY_TABLE"] = IdempotencyTable
 	env["OFS_SECRET_ID"] = s.SecretID
 	env["OFS_BASE_URL"] = s.OFS.URL()
 	env["OFS_DEFAULT_RECIPIENTS"] = DefaultRecipients
 	env["AWS_LAMBDA_FUNCTION_NAME"] = "StartChatFunction"
+	// template.yaml sets LoggingConfig.LogFormat to JSON, and Lambda then
+	// passes this variable to the function.
+	env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
 	env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = functionTimeout
 	for name, value := range cfg.Env {
 		env[name] = value

@@ -48,7 +48,7 @@ func TestStackRunsFunction(t *testing.T) {
 	}
 
 	output := stack.RIE.Output()
-	for _, want := range []string{"START RequestId", `"msg":"chat started"`} {
+	for _, want := range []string{"START RequestId", `"message":"chat started"`} {
 		if !bytes.Contains(output, []byte(want)) {
 			t.Errorf("Output() lacks %q:\n%s", want, output)
 		}

@@ -47,6 +47,7 @@ type Cache struct {
 	fetchedAt time.Time
 	lastErr   error     // the last fetch's error, shared with callers that waited for it
 	failedAt  time.Time // when lastErr happened
+	fetches   int       // GetSecretValue calls made
 }
 
 // New returns a cache of the secret id (a name or an ARN). A ttl of zero
@@ -63,6 +64,13 @@ func New(client API, id string, ttl time.Duration, now func() time.Time) *Cache 
 
 // Now returns the cache's clock reading, for InvalidateFetchedBefore.
 func (c *Cache) Now() time.Time { return c.now() }
+
+// Fetches returns how many times the cache called GetSecretValue.
+func (c *Cache) Fetches() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fetches
+}
 
 // ID returns the secret name or ARN the cache reads.
 func (c *Cache) ID() string { return c.id }
@@ -83,6 +91,7 @@ func (c *Cache) Get(ctx context.Context) (Secret, error) {
 	if c.lastErr != nil && c.failedAt.After(arrived) {
 		return Secret{}, c.lastErr
 	}
+	c.fetches++
 	out, err := c.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(c.id)})
 	if err != nil {
 		described := c.describe(err)

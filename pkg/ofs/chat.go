@@ -57,6 +57,9 @@ func (c *Client) StartChat(ctx context.Context, req ChatRequest) (*Chat, error) 
 		chat, err := retry(ctx, c, EndpointChat, func() (*Chat, error) {
 			return c.postChat(ctx, token, body, req)
 		})
+		if err == nil {
+			return chat, nil
+		}
 		var apiErr *APIError
 		if attempt == 1 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 			c.dropToken(token)
@@ -80,6 +83,7 @@ func (c *Client) postChat(ctx context.Context, token string, body []byte, req Ch
 	if err != nil {
 		return nil, err
 	}
+	traceFrom(ctx).ChatStatus.Store(int32(resp.StatusCode))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := newAPIError(EndpointChat, resp.Response, resp.body, c.now())
 		if apiErr.StatusCode == http.StatusForbidden {

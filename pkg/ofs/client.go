@@ -81,11 +81,19 @@ func NewClient(creds *Credentials, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// maxIdleConnsPerHost is how many idle connections the default client
+// keeps to OFS. The startchat function sends up to 10 chats at once for an
+// SQS batch. With net/http's default of 2, each batch opened 8 new
+// connections, and each costs a TCP and TLS handshake of 2 or 3 round trips
+// (docs/benchmarks.md, P3).
+const maxIdleConnsPerHost = 16
+
 // newHTTPClient returns the default client: a 30 s timeout, TLS 1.2 or
-// later, and no redirects.
+// later, up to maxIdleConnsPerHost idle connections, and no redirects.
 func newHTTPClient() *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	transport.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	return &http.Client{
 		Timeout:   defaultHTTPTimeout,
 		Transport: transport,

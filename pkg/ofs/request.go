@@ -37,7 +37,11 @@ type ImageContent struct {
 
 // TextLength returns the length of text as OFS limits it, in UTF-16 code units.
 func TextLength(text string) int {
-	return len(utf16.Encode([]rune(text)))
+	n := 0
+	for _, r := range text {
+		n += utf16.RuneLen(r) // invalid UTF-8 reads as U+FFFD, one unit
+	}
+	return n
 }
 
 // Normalize checks r against the OFS schema and returns a copy with the

@@ -104,6 +104,9 @@ func retry[T any](ctx context.Context, c *Client, endpoint Endpoint, try func() 
 		if err := c.awaitCooldown(ctx, endpoint); err != nil {
 			return zero, err
 		}
+		if endpoint == EndpointChat {
+			traceFrom(ctx).ChatAttempts.Add(1)
+		}
 		result, err := try()
 		if err == nil || !retryable(endpoint, err) {
 			return result, err

@@ -112,6 +112,7 @@ func (c *Client) tokenURL() string { return c.baseURL + "/rest/oauthTokenService
 
 // exchange mints an assertion, trades it for an access token and caches it.
 func (c *Client) exchange(ctx context.Context) (cachedToken, error) {
+	traceFrom(ctx).TokenRequests.Add(1)
 	now := c.now()
 	assertion, err := MintAssertion(c.creds, c.issuer, now)
 	if err != nil {

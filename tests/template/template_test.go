@@ -24,6 +24,11 @@ var envVars = []string{
 	"OFS_DEFAULT_RECIPIENTS",
 	"OFS_SECRET_CACHE_TTL",
 	"OFS_WEBHOOK_AUTH",
+	"OFS_IDEMPOTENCY_TABLE",
+	"OFS_IDEMPOTENCY_TTL",
+	"LOG_LEVEL",
+	"OFS_METRICS_NAMESPACE",
+	"OFS_METRICS_DIMENSIONS",
 }
 
 // reservedEnvVars are names that Lambda sets itself. It rejects a function

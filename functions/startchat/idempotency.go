@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/ofs-startchat/ofs-startchat/pkg/idempotency"
+	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
+)
+
+// Idempotency settings, read from the environment. An empty table turns
+// idempotency off.
+const (
+	envIdempotencyTable = "OFS_IDEMPOTENCY_TABLE"
+	envIdempotencyTTL   = "OFS_IDEMPOTENCY_TTL"
+)
+
+// idempotencyHeader is the HTTP header whose value keys an HTTP request.
+const idempotencyHeader = "Idempotency-Key"
+
+type triggerKey struct{}
+type httpKeyKey struct{}
+
+// withTrigger records the invocation's trigger for idempotencyKey.
+func withTrigger(ctx context.Context, kind trigger) context.Context {
+	return context.WithValue(ctx, triggerKey{}, kind)
+}
+
+// withHTTPKey records an HTTP request's Idempotency-Key header value.
+func withHTTPKey(ctx context.Context, value string) context.Context {
+	return context.WithValue(ctx, httpKeyKey{}, value)
+}
+
+// idempotencyKey returns the event's natural ID as a store key: the SQS
+// message ID, the SNS message ID, the EventBridge event ID, the HTTP
+// request's Idempotency-Key header, or for a direct invoke a hash of the
+// chat request. An HTTP request without the header has no key and is not
+// deduplicated.
+func idempotencyKey(ctx context.Context, source string, req ofs.ChatRequest) string {
+	kind, _ := ctx.Value(triggerKey{}).(trigger)
+	switch kind {
+	case triggerSQS, triggerSNS, triggerEventBridge:
+		return string(kind) + ":" + source
+	case triggerHTTPv1, triggerHTTPv2:
+		if value, _ := ctx.Value(httpKeyKey{}).(string); value != "" {
+			return "http:" + value
+		}
+		return ""
+	}
+	encoded, _ := json.Marshal(req) // a ChatRequest always encodes
+	sum := sha256.Sum256(encoded)
+	return "invoke:" + hex.EncodeToString(sum[:])
+}
+
+// startOnce runs send unless the store already holds the event's chat.
+// It returns the chat, whether it came from the store, and the error. When
+// another invocation holds the key, the error is a temporary
+// *idempotency.InProgressError and nothing is sent, so a chat is never sent
+// twice for one key while its record lives.
+func (h *handler) startOnce(ctx context.Context, log *slog.Logger, key string,
+	send func() (*ofs.Chat, error)) (*ofs.Chat, bool, error) {
+	if h.idem == nil || key == "" {
+		chat, err := send()
+		return chat, false, err
+	}
+	until := time.Now().Add(defaultTimeout)
+	if deadline, ok := ctx.Deadline(); ok {
+		until = deadline
+	}
+	stored, err := h.idem.Begin(ctx, key, until)
+	if err != nil {
+		return nil, false, err
+	}
+	if stored != nil {
+		var chat ofs.Chat
+		if err := json.Unmarshal(stored, &chat); err != nil {
+			return nil, false, &idempotency.Error{Table: h.idem.Table(), Op: "decode", Err: err}
+		}
+		return &chat, true, nil
+	}
+	chat, err := send()
+	// The store's calls get their own short context, so that a record is
+	// written even when the chat used up the invocation's time.
+	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err != nil {
+		if releaseErr := h.idem.Release(storeCtx, key); releaseErr != nil {
+			log.LogAttrs(ctx, slog.LevelWarn, "releasing the idempotency record failed; a retry "+
+				"waits for it to expire", slog.String("key", key), slog.String("error", releaseErr.Error()))
+		}
+		return nil, false, err
+	}
+	result, _ := json.Marshal(chat) // a Chat always encodes
+	if completeErr := h.idem.Complete(storeCtx, key, result); completeErr != nil {
+		log.LogAttrs(ctx, slog.LevelWarn, "recording the chat in the idempotency store failed; a "+
+			"redelivery after the in-progress record expires starts another chat",
+			slog.String("key", key), slog.String("error", completeErr.Error()))
+	}
+	return chat, false, nil
+}
+
+// storeTimeout bounds one idempotency store call made after the chat.
+const storeTimeout = 2 * time.Second
+
+// isIdempotencyError reports store failures and in-progress duplicates.
+func isIdempotencyError(err error) bool {
+	var storeErr *idempotency.Error
+	var inProgress *idempotency.InProgressError
+	return errors.As(err, &storeErr) || errors.As(err, &inProgress)
+}
+
+// retryAfterFor is the wait to advertise for an idempotency error: until
+// the other invocation's record expires, or the default.
+func retryAfterFor(err error) time.Duration {
+	var inProgress *idempotency.InProgressError
+	if errors.As(err, &inProgress) {
+		return inProgress.RetryAfter.Round(time.Second)
+	}
+	return defaultRetryAfter
+}
