@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -11,31 +10,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack/localstacktest"
 )
-
-// syncBuffer is a bytes.Buffer that the server's goroutines and the test can
-// use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // writeCertificate writes certPEM to a temporary file and returns its path.
 func writeCertificate(t *testing.T, certPEM []byte) string {
@@ -66,7 +47,7 @@ func (assertionClaims) GetAudience() (jwt.ClaimStrings, error)       { return ni
 type runningEmulator struct {
 	url    string
 	stdout *bufio.Reader
-	stderr *syncBuffer
+	stderr *localstacktest.SyncBuffer
 	cancel context.CancelFunc
 	done   chan int
 }
@@ -77,7 +58,7 @@ func startEmulate(t *testing.T, args ...string) *runningEmulator {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutReader, stdoutWriter := io.Pipe()
-	r := &runningEmulator{stdout: bufio.NewReader(stdoutReader), stderr: &syncBuffer{},
+	r := &runningEmulator{stdout: bufio.NewReader(stdoutReader), stderr: &localstacktest.SyncBuffer{},
 		cancel: cancel, done: make(chan int, 1)}
 	e := &env{stdin: strings.NewReader(""), stdout: stdoutWriter, stderr: r.stderr,
 		getenv: func(string) string { return "" }, now: time.Now}

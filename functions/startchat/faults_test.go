@@ -83,7 +83,7 @@ var faultClasses = []faultClass{
 // endpoint that fails n of them (n < 0: all) with code.
 func failSecrets(code string, n int) func(*testing.T, *stack) {
 	return func(t *testing.T, s *stack) {
-		faulty, err := localstack.StartFaultySecrets(motoURL)
+		faulty, err := localstack.StartFaultySecrets(motoServer.URL())
 		if err != nil {
 			t.Fatal(err)
 		}

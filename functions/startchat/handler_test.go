@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,62 +21,29 @@ import (
 
 	"github.com/ofs-startchat/ofs-startchat/emulator"
 	"github.com/ofs-startchat/ofs-startchat/internal/localstack"
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack/localstacktest"
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
 
-// motoURL is the moto_server that every test in this package shares.
-var (
-	motoURL    string
-	motoServer *localstack.Moto
-)
+// motoServer is the moto_server that every test in this package shares.
+var motoServer *localstack.Moto
 
 // secretSerial makes secret names unique across repeated runs (-count) in
 // one moto_server.
 var secretSerial atomic.Int64
 
 func TestMain(m *testing.M) {
-	os.Exit(runWithMoto(m))
-}
-
-func runWithMoto(m *testing.M) int {
-	flag.Parse()
-	if !testing.Short() {
-		moto, err := localstack.StartMoto(context.Background())
-		if err != nil {
-			slog.Error("starting moto_server failed", "error", err.Error())
-			return 1
-		}
-		defer moto.Stop()
-		motoURL, motoServer = moto.URL(), moto
-	}
-	return m.Run()
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent log writes of an SQS batch.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	code := localstacktest.RunWithMoto(m, &motoServer)
+	os.Exit(code)
 }
 
 // stack is a handler wired to moto's Secrets Manager and the OFS emulator.
 type stack struct {
 	emu      *emulator.Emulator
 	handler  *handler
-	logs     *syncBuffer
+	logs     *localstacktest.SyncBuffer
 	identity *localstack.Identity
 	secrets  *secretsmanager.Client
 	secretID string
@@ -113,8 +76,8 @@ func newStack(t *testing.T) *stack {
 	server := httptest.NewServer(emu)
 	t.Cleanup(server.Close)
 
-	s := &stack{emu: emu, logs: &syncBuffer{}, identity: identity,
-		secrets: localstack.SecretsClient(motoURL), secretID: fmt.Sprintf("ofs/%s-%d", t.Name(), secretSerial.Add(1))}
+	s := &stack{emu: emu, logs: &localstacktest.SyncBuffer{}, identity: identity,
+		secrets: localstack.SecretsClient(motoServer.URL()), secretID: fmt.Sprintf("ofs/%s-%d", t.Name(), secretSerial.Add(1))}
 	s.putSecret(t, &secretsmanager.CreateSecretInput{SecretString: aws.String(string(s.secretJSON(t)))})
 	settings := settings{SecretID: s.secretID, BaseURL: server.URL, DefaultRecipients: []string{"tech17"},
 		WebhookAuth: webhookAuthHMAC}

@@ -24,10 +24,10 @@ import (
 func (s *stack) withIdempotency(t *testing.T) {
 	t.Helper()
 	table := fmt.Sprintf("idempotency-%d", secretSerial.Add(1))
-	if err := localstack.CreateIdempotencyTable(context.Background(), motoURL, table); err != nil {
+	if err := localstack.CreateIdempotencyTable(context.Background(), motoServer.URL(), table); err != nil {
 		t.Fatal(err)
 	}
-	s.handler.idem = idempotency.New(localstack.DynamoClient(motoURL), table, 0, nil)
+	s.handler.idem = idempotency.New(localstack.DynamoClient(motoServer.URL()), table, 0, nil)
 }
 
 func TestDuplicateSQSDeliveryStartsOneChat(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 )
 
 func TestStackRunsFunction(t *testing.T) {
-	copied := &lockedWriter{}
+	copied := &localstacktest.SyncBuffer{}
 	stack := localstacktest.Stack(t, localstack.StackConfig{Output: copied})
 	ctx := context.Background()
 
@@ -53,7 +52,7 @@ func TestStackRunsFunction(t *testing.T) {
 			t.Errorf("Output() lacks %q:\n%s", want, output)
 		}
 	}
-	if !bytes.Contains(copied.Bytes(), []byte("START RequestId")) {
+	if !strings.Contains(copied.String(), "START RequestId") {
 		t.Error("StackConfig.Output got no copy of the output")
 	}
 }
@@ -99,22 +98,4 @@ func processesRunning(t *testing.T, path string) []string {
 		}
 	}
 	return pids
-}
-
-// lockedWriter is an io.Writer whose content can be read while RIE writes.
-type lockedWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *lockedWriter) Bytes() []byte {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return bytes.Clone(w.buf.Bytes())
 }

@@ -3,6 +3,7 @@ package awssecret_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ofs-startchat/ofs-startchat/internal/localstack"
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack/localstacktest"
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 )
 
@@ -28,19 +30,20 @@ func (c *countingAPI) GetSecretValue(ctx context.Context, in *secretsmanager.Get
 	return c.API.GetSecretValue(ctx, in, opts...)
 }
 
-// startMoto returns a Secrets Manager client of a moto server that the
-// test stops at cleanup.
+// motoServer is the moto_server that every test in this package shares.
+var motoServer *localstack.Moto
+
+func TestMain(m *testing.M) {
+	os.Exit(localstacktest.RunWithMoto(m, &motoServer))
+}
+
+// startMoto returns a Secrets Manager client of the shared moto server.
 func startMoto(t *testing.T) *secretsmanager.Client {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("moto_server tests skipped in -short mode")
 	}
-	moto, err := localstack.StartMoto(context.Background())
-	if err != nil {
-		t.Fatalf("starting moto_server: %v", err)
-	}
-	t.Cleanup(moto.Stop)
-	return localstack.SecretsClient(moto.URL())
+	return localstack.SecretsClient(motoServer.URL())
 }
 
 func createSecret(t *testing.T, client *secretsmanager.Client, in *secretsmanager.CreateSecretInput) {

@@ -3,7 +3,6 @@ package idempotency_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"sync"
@@ -12,30 +11,17 @@ import (
 	"time"
 
 	"github.com/ofs-startchat/ofs-startchat/internal/localstack"
+	"github.com/ofs-startchat/ofs-startchat/internal/localstack/localstacktest"
 	"github.com/ofs-startchat/ofs-startchat/pkg/idempotency"
 )
 
 var (
 	tableSerial atomic.Int32
-	motoURL     string // the moto_server every test in this package shares
+	motoServer  *localstack.Moto // the moto_server every test in this package shares
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runWithMoto(m))
-}
-
-func runWithMoto(m *testing.M) int {
-	flag.Parse()
-	if !testing.Short() {
-		moto, err := localstack.StartMoto(context.Background())
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "starting moto_server failed:", err)
-			return 1
-		}
-		defer moto.Stop()
-		motoURL = moto.URL()
-	}
-	return m.Run()
+	os.Exit(localstacktest.RunWithMoto(m, &motoServer))
 }
 
 // newStore returns a store on a new table in moto.
@@ -45,10 +31,10 @@ func newStore(t *testing.T, now func() time.Time) *idempotency.Store {
 		t.Skip("moto_server tests skipped in -short mode")
 	}
 	table := fmt.Sprintf("idempotency-%d", tableSerial.Add(1))
-	if err := localstack.CreateIdempotencyTable(context.Background(), motoURL, table); err != nil {
+	if err := localstack.CreateIdempotencyTable(context.Background(), motoServer.URL(), table); err != nil {
 		t.Fatal(err)
 	}
-	return idempotency.New(localstack.DynamoClient(motoURL), table, time.Hour, now)
+	return idempotency.New(localstack.DynamoClient(motoServer.URL()), table, time.Hour, now)
 }
 
 func TestBeginCompleteReturnsStoredResult(t *testing.T) {
@@ -147,7 +133,7 @@ func TestReleaseLetsRetryProceed(t *testing.T) {
 
 func TestMissingTableNamesFix(t *testing.T) {
 	newStore(t, nil) // skips in -short mode
-	missing := idempotency.New(localstack.DynamoClient(motoURL), "no-such-table", 0, nil)
+	missing := idempotency.New(localstack.DynamoClient(motoServer.URL()), "no-such-table", 0, nil)
 	_, err := missing.Begin(context.Background(), "k", time.Now().Add(time.Minute))
 	var storeErr *idempotency.Error
 	if !errors.As(err, &storeErr) {
