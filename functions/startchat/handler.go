@@ -70,19 +70,22 @@ func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = slog.String("requestId", lc.AwsRequestID)
 	}
+	inv := &invocation{coldStart: h.coldStart.Swap(false)}
+	fetchesBefore := h.secretFetches()
+	defer func() {
+		if err := h.metrics.emit(inv, h.secretFetches()-fetchesBefore, time.Now()); err != nil {
+			h.log.LogAttrs(ctx, slog.LevelWarn, "writing the metrics failed", requestID,
+				slog.String("error", err.Error()))
+		}
+	}()
 	kind, err := detectTrigger(payload)
 	if err != nil {
+		inv.record("invalid_request", false, 0, 0)
 		h.logRepeated(ctx, h.log, slog.LevelError, "event rejected", err, requestID)
 		return nil, err
 	}
-	inv := &invocation{trigger: kind, coldStart: h.coldStart.Swap(false)}
-	fetchesBefore := h.secretFetches()
+	inv.trigger = kind
 	ctx = withInvocation(withTrigger(ctx, kind), inv)
-	defer func() {
-		if err := h.metrics.emit(inv, h.secretFetches()-fetchesBefore, time.Now()); err != nil {
-			h.log.LogAttrs(ctx, slog.LevelWarn, "writing the metrics failed", slog.String("error", err.Error()))
-		}
-	}()
 	// The handler encodes both attributes once for every line of this
 	// invocation. Typed attributes, here and in startChat, save the
 	// allocations of converting each value to an interface.
@@ -116,7 +119,23 @@ func invocationContext(ctx context.Context) (context.Context, context.CancelFunc
 		return context.WithTimeout(ctx, defaultTimeout)
 	}
 	margin := min(time.Until(deadline)/10, maxDeadlineMargin)
+	ctx = context.WithValue(ctx, lambdaDeadlineKey{}, deadline)
 	return context.WithDeadline(ctx, deadline.Add(-margin))
+}
+
+type lambdaDeadlineKey struct{}
+
+// lambdaDeadline returns Lambda's own deadline, which is later than the
+// invocation context's by the margin, or the context's deadline outside
+// Lambda.
+func lambdaDeadline(ctx context.Context) time.Time {
+	if deadline, ok := ctx.Value(lambdaDeadlineKey{}).(time.Time); ok {
+		return deadline
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return deadline
+	}
+	return time.Now().Add(defaultTimeout)
 }
 
 // startChat sends one chat request with the current credentials, unless
@@ -243,6 +262,9 @@ func classify(err error) (status int, code string, retryAfter time.Duration) {
 	)
 	switch {
 	case isIdempotencyError(err):
+		if errors.As(err, new(*idempotency.InProgressError)) {
+			return http.StatusServiceUnavailable, "duplicate_in_progress", retryAfterFor(err)
+		}
 		return http.StatusServiceUnavailable, "idempotency_unavailable", retryAfterFor(err)
 	case errors.As(err, &tokenErr):
 		if tokenErr.Temporary() {

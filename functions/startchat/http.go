@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ofs-startchat/ofs-startchat/pkg/idempotency"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
@@ -114,35 +116,40 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 		return *rejected
 	}
 	if key := req.header(idempotencyHeader); key != "" {
+		if len(key) > maxIdempotencyKey {
+			return errorResult(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the %s "+
+				"header has %d bytes; send at most %d", idempotencyHeader, len(key), maxIdempotencyKey))
+		}
 		ctx = withHTTPKey(ctx, key)
 	}
-	result := h.startHTTPChat(ctx, log, req, body)
-	if result.status != http.StatusCreated && h.webhooks != nil {
+	result, mayHaveStarted := h.startHTTPChat(ctx, log, req, body)
+	if !mayHaveStarted && h.webhooks != nil {
 		// No chat started, so the sender may retry the same signed request.
 		h.webhooks.Forget(req.header(webhook.SignatureHeader))
 	}
 	return result
 }
 
-// startHTTPChat decodes the body and starts its chat.
-func (h *handler) startHTTPChat(ctx context.Context, log *slog.Logger, req httpRequest, body []byte) httpResult {
+// startHTTPChat decodes the body and starts its chat. It also reports
+// whether OFS may have started a chat, whatever the response says.
+func (h *handler) startHTTPChat(ctx context.Context, log *slog.Logger, req httpRequest, body []byte) (httpResult, bool) {
 	chatReq, err := decodeChatRequest(body, "the request body", h.settings.DefaultRecipients)
 	if err != nil {
 		h.rejectEvent(ctx, log, "request rejected", req.id, err)
-		return errorResult(http.StatusBadRequest, "invalid_request", err.Error())
+		return errorResult(http.StatusBadRequest, "invalid_request", err.Error()), false
 	}
 	chat, err := h.startChat(ctx, log, req.id, chatReq)
 	if err != nil {
 		status, code, retryAfter := classify(err)
 		result := errorResult(status, code, publicMessage(err, status, req.id))
 		setRetryAfter(&result, retryAfter)
-		return result
+		return result, ofs.ChatMayHaveStarted(err)
 	}
 	encoded, err := json.Marshal(chat)
 	if err != nil {
-		return errorResult(http.StatusInternalServerError, "internal_error", "encoding the chat failed")
+		return errorResult(http.StatusInternalServerError, "internal_error", "encoding the chat failed"), true
 	}
-	return httpResult{status: http.StatusCreated, headers: jsonHeaders(), body: string(encoded)}
+	return httpResult{status: http.StatusCreated, headers: jsonHeaders(), body: string(encoded)}, true
 }
 
 // publicMessage is the error message that an HTTP caller gets. A bad
@@ -161,6 +168,11 @@ func publicMessage(err error, status int, requestID string) string {
 		return "OFS rejected the chat: " + strings.TrimPrefix(apiErr.Error(), "ofs: chat request failed: ")
 	case status == http.StatusBadGateway:
 		return "OFS rejected the function's credentials; the function's log has the details, request " + requestID
+	case status == http.StatusServiceUnavailable && errors.As(err, new(*idempotency.InProgressError)):
+		return "another delivery of this request is being handled; retry after the Retry-After interval"
+	case status == http.StatusServiceUnavailable && isIdempotencyError(err):
+		return "the idempotency store is unavailable; retry after the Retry-After interval (request " +
+			requestID + ")"
 	case status == http.StatusServiceUnavailable:
 		return "OFS is unavailable or throttled; retry after the Retry-After interval (request " + requestID + ")"
 	}

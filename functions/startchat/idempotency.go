@@ -23,6 +23,10 @@ const (
 // idempotencyHeader is the HTTP header whose value keys an HTTP request.
 const idempotencyHeader = "Idempotency-Key"
 
+// maxIdempotencyKey is the longest Idempotency-Key accepted, in bytes; the
+// store's key must stay under DynamoDB's 2048-byte limit.
+const maxIdempotencyKey = 255
+
 type triggerKey struct{}
 type httpKeyKey struct{}
 
@@ -47,14 +51,23 @@ func idempotencyKey(ctx context.Context, source string, req ofs.ChatRequest) str
 	case triggerSQS, triggerSNS, triggerEventBridge:
 		return string(kind) + ":" + source
 	case triggerHTTPv1, triggerHTTPv2:
-		if value, _ := ctx.Value(httpKeyKey{}).(string); value != "" {
-			return "http:" + value
+		value, _ := ctx.Value(httpKeyKey{}).(string)
+		if value == "" {
+			return ""
 		}
-		return ""
+		// The request's content is part of the key, so that a key reused
+		// for another chat request starts that chat instead of returning
+		// the first one.
+		return "http:" + value + ":" + requestHash(req)
 	}
+	return "invoke:" + requestHash(req)
+}
+
+// requestHash returns the SHA-256 of the chat request's JSON, in hex.
+func requestHash(req ofs.ChatRequest) string {
 	encoded, _ := json.Marshal(req) // a ChatRequest always encodes
 	sum := sha256.Sum256(encoded)
-	return "invoke:" + hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:])
 }
 
 // startOnce runs send unless the store already holds the event's chat.
@@ -84,11 +97,24 @@ func (h *handler) startOnce(ctx context.Context, log *slog.Logger, key string,
 		return &chat, true, nil
 	}
 	chat, err := send()
-	// The store's calls get their own short context, so that a record is
-	// written even when the chat used up the invocation's time.
-	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	// The store's calls may use the margin kept before Lambda's deadline, so
+	// that a record is written even when the chat used up the invocation's
+	// own time; they never run past Lambda's deadline.
+	storeDeadline := time.Now().Add(storeTimeout)
+	if hard := lambdaDeadline(ctx); hard.Before(storeDeadline) {
+		storeDeadline = hard
+	}
+	storeCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), storeDeadline)
 	defer cancel()
 	if err != nil {
+		if ofs.ChatMayHaveStarted(err) {
+			// OFS may have started the chat. The in-progress record stays
+			// until it expires at the deadline, so a concurrent or early
+			// redelivery does not send again.
+			log.LogAttrs(ctx, slog.LevelWarn, "the chat's outcome is unknown; keeping the "+
+				"in-progress idempotency record until it expires", slog.String("key", key))
+			return nil, false, err
+		}
 		if releaseErr := h.idem.Release(storeCtx, key); releaseErr != nil {
 			log.LogAttrs(ctx, slog.LevelWarn, "releasing the idempotency record failed; a retry "+
 				"waits for it to expire", slog.String("key", key), slog.String("error", releaseErr.Error()))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/ofs-startchat/ofs-startchat/pkg/webhook"
 )
 
 // Observability settings, read from the environment.
@@ -33,13 +36,19 @@ var metricDimensions = []string{"FunctionName", "Trigger"}
 func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	for _, name := range []string{envLogLevel, "AWS_LAMBDA_LOG_LEVEL"} {
-		value := strings.TrimSpace(getenv(name))
-		if value == "" {
+		value := strings.ToUpper(strings.TrimSpace(getenv(name)))
+		switch value {
+		case "":
 			continue
+		case "TRACE": // Lambda's levels; slog has none finer than DEBUG or coarser than ERROR
+			value = "DEBUG"
+		case "FATAL":
+			value = "ERROR"
 		}
 		if err := level.UnmarshalText([]byte(value)); err != nil {
-			return slog.New(slog.NewJSONHandler(w, nil)), &ConfigError{Reason: fmt.Sprintf(
-				"%s=%q is not a log level; use DEBUG, INFO, WARN or ERROR", name, value)}
+			options := &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}
+			return slog.New(slog.NewJSONHandler(w, options)), &ConfigError{Reason: fmt.Sprintf(
+				"%s=%q is not a log level; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL", name, getenv(name))}
 		}
 		break
 	}
@@ -243,7 +252,7 @@ func (l *repeatLimiter) allow(key string, now time.Time) (bool, int) {
 // carries their count as "repeated".
 func (h *handler) logRepeated(ctx context.Context, log *slog.Logger, level slog.Level, msg string,
 	err error, attrs ...slog.Attr) {
-	ok, suppressed := h.repeats.allow(msg+"\x00"+err.Error(), time.Now())
+	ok, suppressed := h.repeats.allow(msg+"\x00"+errorKind(err), time.Now())
 	if !ok {
 		return
 	}
@@ -261,4 +270,17 @@ func (h *handler) rejectEvent(ctx context.Context, log *slog.Logger, msg, source
 	invocationFrom(ctx).record(code, false, 0, 0)
 	log.LogAttrs(ctx, slog.LevelError, msg, slog.String("source", source), slog.String("class", code),
 		slog.String("error", err.Error()))
+}
+
+// errorKind groups errors for the repeat limiter: a webhook rejection by
+// its sentinel, since its text varies with the request's timestamp, and
+// any other error by its text.
+func errorKind(err error) string {
+	for _, kind := range []error{webhook.ErrUnsigned, webhook.ErrStale, webhook.ErrForged,
+		webhook.ErrReplayed, webhook.ErrFlooded} {
+		if errors.Is(err, kind) {
+			return kind.Error()
+		}
+	}
+	return err.Error()
 }

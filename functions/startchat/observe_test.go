@@ -78,10 +78,57 @@ func TestConcurrentDuplicatesStartOneChat(t *testing.T) {
 	}
 }
 
+func TestUnknownOutcomeKeepsKey(t *testing.T) {
+	s := newStack(t)
+	s.withIdempotency(t)
+	// OFS starts the chat and the response is lost, so the outcome is
+	// unknown: the redelivery must not send the chat again.
+	s.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointChat, Drop: true})
+	batch := sqsEvent(`{"text":"lost response"}`)
+	for i := range 2 {
+		var response events.SQSEventResponse
+		if err := s.invoke(t, batch, &response); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(response.BatchItemFailures); got != 1 {
+			t.Errorf("delivery %d: listed = %d, want 1", i+1, got)
+		}
+	}
+	if got := len(s.emu.Chats()); got != 1 {
+		t.Errorf("chats = %d, want 1", got)
+	}
+}
+
+func TestLongIdempotencyKeyRejected(t *testing.T) {
+	s := newStack(t)
+	s.withIdempotency(t)
+	headers := signed(testWebhookSecret, time.Now(), chatBody)
+	headers["Idempotency-Key"] = strings.Repeat("k", maxIdempotencyKey+1)
+	if status, _, body := s.invokeHTTPWith(t, "v1", chatBody, false, headers); status != http.StatusBadRequest {
+		t.Errorf("status = %d, want 400 (body %s)", status, body)
+	}
+}
+
+func TestIdempotencyKeyBoundToBody(t *testing.T) {
+	s := newStack(t)
+	s.withIdempotency(t)
+	for _, body := range []string{`{"text":"first"}`, `{"text":"second"}`} {
+		headers := signed(testWebhookSecret, time.Now().Add(time.Duration(s.requests.Add(1))*time.Second), body)
+		headers["Idempotency-Key"] = "same-key"
+		if status, _, response := s.invokeHTTPWith(t, "v2", body, false, headers); status != http.StatusCreated {
+			t.Errorf("status = %d, want 201 (body %s)", status, response)
+		}
+	}
+	if got := len(s.emu.Chats()); got != 2 {
+		t.Errorf("chats = %d, want 2: a key reused for another request does not return the first chat", got)
+	}
+}
+
 func TestFailedChatReleasesKey(t *testing.T) {
 	s := newStack(t)
 	s.withIdempotency(t)
-	s.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointChat, Status: http.StatusServiceUnavailable})
+	// A 403 means OFS started nothing, so the key is free for the retry.
+	s.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointChat, Status: http.StatusForbidden})
 	batch := sqsEvent(`{"text":"retry me"}`)
 	for i, wantListed := range []int{1, 0} {
 		var response events.SQSEventResponse
@@ -195,6 +242,13 @@ func TestRepeatedRejectionsCounted(t *testing.T) {
 	if got := strings.Count(s.logs.String(), `"message":"request rejected"`); got != 1 {
 		t.Errorf("rejection lines = %d, want 1 for 5 identical unsigned requests", got)
 	}
+	for i := range 5 {
+		stale := time.Now().Add(-time.Hour - time.Duration(i)*time.Second)
+		s.invokeHTTPWith(t, "v1", chatBody, false, signed(testWebhookSecret, stale, chatBody))
+	}
+	if got := strings.Count(s.logs.String(), `"message":"request rejected"`); got != 2 {
+		t.Errorf("rejection lines = %d, want 2: stale requests with varying timestamps count as one kind", got)
+	}
 	limiter := repeatLimiter{interval: time.Minute}
 	now := time.Now()
 	limiter.allow("k", now)
@@ -217,6 +271,8 @@ func TestNewLoggerSettings(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "WARN", "AWS_LAMBDA_LOG_LEVEL": "DEBUG"}, false, false, false},
 		{map[string]string{"AWS_LAMBDA_LOG_FORMAT": "TEXT"}, false, true, false},
 		{map[string]string{"LOG_LEVEL": "loud"}, false, false, true},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, true, false, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, false, false, false},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer

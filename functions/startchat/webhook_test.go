@@ -90,11 +90,27 @@ func TestWebhookReplayRejected(t *testing.T) {
 	}
 }
 
+func TestWebhookUnknownOutcomeNotResendable(t *testing.T) {
+	s := newStack(t)
+	s.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointChat, Drop: true})
+	headers := signed(testWebhookSecret, time.Now(), chatBody)
+	for i, want := range []int{http.StatusServiceUnavailable, http.StatusUnauthorized} {
+		if status, _, body := s.invokeHTTPWith(t, "v1", chatBody, false, headers); status != want {
+			t.Errorf("attempt %d: status = %d, want %d (body %s)", i+1, status, want, body)
+		}
+	}
+	if got := len(s.emu.Chats()); got != 1 {
+		t.Errorf("chats = %d, want 1", got)
+	}
+}
+
 func TestWebhookRetryAfterFailureAllowed(t *testing.T) {
 	s := newStack(t)
-	s.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointChat, Status: http.StatusServiceUnavailable})
+	// OFS rejected the chat outright and started nothing, so the sender may
+	// resend the same signed request.
+	s.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointChat, Status: http.StatusForbidden})
 	headers := signed(testWebhookSecret, time.Now(), chatBody)
-	for i, want := range []int{http.StatusServiceUnavailable, http.StatusCreated} {
+	for i, want := range []int{http.StatusBadGateway, http.StatusCreated} {
 		if status, _, body := s.invokeHTTPWith(t, "v1", chatBody, false, headers); status != want {
 			t.Errorf("attempt %d: status = %d, want %d (body %s)", i+1, status, want, body)
 		}

@@ -107,9 +107,11 @@ func (s *Store) Begin(ctx context.Context, key string, until time.Time) (result 
 	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			attrKey:       &types.AttributeValueMemberS{Value: key},
-			attrStatus:    &types.AttributeValueMemberS{Value: statusProgress},
-			attrExpiresAt: unixSeconds(until),
+			attrKey:    &types.AttributeValueMemberS{Value: key},
+			attrStatus: &types.AttributeValueMemberS{Value: statusProgress},
+			// Rounded up, so that the claim never expires before its holder's
+			// deadline; :now is rounded down.
+			attrExpiresAt: unixSecondsCeil(until),
 		},
 		// Free keys, and records whose holder ran past its deadline or
 		// whose retention ended (DynamoDB deletes expired items only
@@ -190,4 +192,12 @@ func (s *Store) Release(ctx context.Context, key string) error {
 
 func unixSeconds(t time.Time) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Unix(), 10)}
+}
+
+func unixSecondsCeil(t time.Time) types.AttributeValue {
+	seconds := t.Unix()
+	if t.After(time.Unix(seconds, 0)) {
+		seconds++
+	}
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(seconds, 10)}
 }

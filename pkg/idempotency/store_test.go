@@ -140,3 +140,27 @@ func TestMissingTableNamesFix(t *testing.T) {
 		t.Fatalf("Begin error = %v, want an *idempotency.Error", err)
 	}
 }
+
+func TestInProgressLastsUntilDeadline(t *testing.T) {
+	var mu sync.Mutex
+	start := time.Unix(1767225600, 70_000_000) // a fraction of a second past a whole second
+	now := start
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	store := newStore(t, clock)
+	ctx := context.Background()
+	if _, err := store.Begin(ctx, "sqs:fraction", start.Add(1710*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = start.Add(1050 * time.Millisecond) // before the holder's deadline, in the next second
+	mu.Unlock()
+	_, err := store.Begin(ctx, "sqs:fraction", now.Add(time.Minute))
+	var inProgress *idempotency.InProgressError
+	if !errors.As(err, &inProgress) {
+		t.Errorf("Begin before the holder's deadline = %v, want an *InProgressError", err)
+	}
+}

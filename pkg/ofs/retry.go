@@ -156,7 +156,9 @@ func (c *Client) awaitCooldown(ctx context.Context, endpoint Endpoint) error {
 	if !fitsDeadline(ctx, wait) || wait > c.retry.MaxDelay {
 		return &ThrottledError{Endpoint: endpoint, RetryAfter: wait, Err: cause}
 	}
-	return sleep(ctx, wait)
+	// A jitter of up to one base delay spreads out the callers that waited
+	// for the same cooldown, so they do not all send at its end.
+	return sleep(ctx, wait+rand.N(c.retry.BaseDelay+1))
 }
 
 // retryable reports whether a failed call can succeed when sent again.
@@ -245,3 +247,28 @@ func (e *TokenResponseError) Error() string {
 
 // Temporary reports whether a new request can get a usable response.
 func (e *TokenResponseError) Temporary() bool { return e.Malformed }
+
+// ChatMayHaveStarted reports whether OFS may have started the chat although
+// StartChat returned err: the request was sent and the response was lost, a
+// timeout, a 5xx other than 503 with Retry-After, or a 2xx without a chat
+// ID. It is false when the chat request was never sent or OFS rejected it
+// outright, so that the event can be retried without starting a second chat.
+func ChatMayHaveStarted(err error) bool {
+	var apiErr *APIError
+	var netErr *NetworkError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &apiErr) && apiErr.Endpoint == EndpointChat:
+		if apiErr.StatusCode >= 200 && apiErr.StatusCode < 300 {
+			return true
+		}
+		if retryable(EndpointChat, apiErr) {
+			return false
+		}
+		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout
+	case errors.As(err, &netErr) && netErr.Endpoint == EndpointChat:
+		return !notConnected(err)
+	}
+	return false
+}

@@ -179,3 +179,42 @@ func TestBackoffFullJitter(t *testing.T) {
 		}
 	}
 }
+
+func TestChatMayHaveStarted(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault emulator.Fault
+		want  bool
+	}{
+		{"400", emulator.Fault{Status: 400}, false},
+		{"403", emulator.Fault{Status: 403}, false},
+		{"429 every time", emulator.Fault{Status: 429, Times: 3}, false},
+		{"503 with Retry-After every time", emulator.Fault{Status: 503, RetryAfter: "1", Times: 3}, false},
+		{"503 without Retry-After", emulator.Fault{Status: 503}, true},
+		{"500", emulator.Fault{Status: 500}, true},
+		{"502", emulator.Fault{Status: 502}, true},
+		{"dropped after acting", emulator.Fault{Drop: true}, true},
+		{"200 without chatId", emulator.Fault{Status: 200, Body: `{}`}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu, client := setup(t, nil)
+			client.retry = fastRetries
+			tt.fault.Endpoint = emulator.EndpointChat
+			emu.Inject(tt.fault)
+			_, err := client.StartChat(context.Background(), toTech17)
+			if err == nil {
+				t.Fatal("StartChat succeeded, want the fault's error")
+			}
+			if got := ChatMayHaveStarted(err); got != tt.want {
+				t.Errorf("ChatMayHaveStarted(%v) = %v, want %v", err, got, tt.want)
+			}
+		})
+	}
+	for _, err := range []error{&InputError{Field: "text"}, &APIError{Endpoint: EndpointToken, StatusCode: 503},
+		&NetworkError{Endpoint: EndpointToken, Err: errors.New("refused")}} {
+		if ChatMayHaveStarted(err) {
+			t.Errorf("ChatMayHaveStarted(%v) = true, want false: no chat request was sent", err)
+		}
+	}
+}

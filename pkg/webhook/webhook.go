@@ -42,7 +42,7 @@ const maxRemembered = 100_000
 
 // Sign returns the X-Signature value for body sent at timestamp.
 func Sign(secret []byte, timestamp int64, body []byte) string {
-	return signaturePrefix + hex.EncodeToString(mac(secret, timestamp, body))
+	return signaturePrefix + hex.EncodeToString(mac(secret, strconv.FormatInt(timestamp, 10), body))
 }
 
 // Headers returns both signature headers for body sent at now.
@@ -54,9 +54,11 @@ func Headers(secret []byte, now time.Time, body []byte) map[string]string {
 	}
 }
 
-func mac(secret []byte, timestamp int64, body []byte) []byte {
+// mac is the HMAC over the timestamp header's text as sent, a period and
+// the body.
+func mac(secret []byte, timestamp string, body []byte) []byte {
 	h := hmac.New(sha256.New, secret)
-	h.Write([]byte(strconv.FormatInt(timestamp, 10)))
+	h.Write([]byte(timestamp))
 	h.Write([]byte{'.'})
 	h.Write(body)
 	return h.Sum(nil)
@@ -113,7 +115,7 @@ func (v *Verifier) Verify(secret []byte, timestamp, signature string, body []byt
 	if !ok || decodeErr != nil {
 		return fmt.Errorf("%w: %s must be sha256= followed by lowercase hex", ErrForged, SignatureHeader)
 	}
-	if !hmac.Equal(got, mac(secret, ts, body)) {
+	if !hmac.Equal(got, mac(secret, timestamp, body)) {
 		return fmt.Errorf("%w: compute HMAC-SHA256 with the shared secret over the timestamp, "+
 			"a period and the raw body", ErrForged)
 	}

@@ -55,6 +55,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"other secret", strconv.FormatInt(ts, 10), Sign([]byte("guess"), ts, body), body, ErrForged},
 		{"body changed", strconv.FormatInt(ts, 10), good, []byte(`{"text":"other"}`), ErrForged},
 		{"timestamp changed", strconv.FormatInt(ts+1, 10), good, body, ErrForged},
+		{"timestamp spelt differently", "+" + strconv.FormatInt(ts, 10), good, body, ErrForged},
 		{"no prefix", strconv.FormatInt(ts, 10), strings.TrimPrefix(good, "sha256="), body, ErrForged},
 		{"not hex", strconv.FormatInt(ts, 10), "sha256=zz", body, ErrForged},
 	}
