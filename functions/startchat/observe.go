@@ -59,7 +59,7 @@ func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, options)), nil
 }
 
-// metricsConfig is where and how the invocation metrics are written.
+// metricsConfig is the destination and format of the invocation metrics.
 type metricsConfig struct {
 	out          io.Writer // nil turns metrics off
 	namespace    string

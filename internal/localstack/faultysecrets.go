@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// FaultySecrets is a loopback endpoint in front of moto that answers
+// FaultySecrets is a loopback endpoint in front of moto that responds to
 // Secrets Manager requests with an error instead, on demand, the way the
 // real service does: status 400 with the error code in the X-Amzn-Errortype
 // header and the body's __type. Tests use it for faults that moto does not
@@ -22,7 +22,7 @@ type FaultySecrets struct {
 	calls  atomic.Int32
 
 	mu        sync.Mutex
-	code      string // the error code to answer with, or "" to forward
+	code      string // the error code to respond with, or "" to forward
 	remaining int    // how many more requests fail; negative means all
 	delay     time.Duration
 }
@@ -72,7 +72,7 @@ func (f *FaultySecrets) FailNext(code string, n int) {
 	f.code, f.remaining = code, n
 }
 
-// SetDelay makes every request wait d before it is answered.
+// SetDelay makes every request wait d before the response.
 func (f *FaultySecrets) SetDelay(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -169,7 +169,7 @@ func (c *Client) awaitCooldown(ctx context.Context, endpoint Endpoint) error {
 //
 // The chat request is not idempotent: a second POST after OFS acted on the
 // first starts a second chat. It is repeated only when OFS surely did not
-// act on it: the connection was never made, or OFS answered 429, or 503
+// act on it: the connection was never made, or OFS returned 429, or 503
 // with a Retry-After. A timeout, a dropped connection, a 502, a 504 or a
 // 503 without Retry-After leaves it unknown whether the chat started, so
 // those are returned to the caller, whose trigger redelivers the event.

@@ -12,7 +12,7 @@ import (
 type Trace struct {
 	ChatAttempts  atomic.Int32 // chat requests sent, retries included
 	TokenRequests atomic.Int32 // token exchanges made on this context's behalf
-	ChatStatus    atomic.Int32 // the chat API's last HTTP status; 0 when it never answered
+	ChatStatus    atomic.Int32 // the chat API's last HTTP status; 0 when it never responded
 }
 
 type traceKey struct{}
