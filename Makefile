@@ -4,8 +4,9 @@
 #   make build                    go build ./... and an arm64 bootstrap in bin/
 #   make ofschat                  the setup and diagnosis tool, as bin/ofschat
 #   make tools                    install pinned tools into .tools/bin, check the others
-#   make test                     vet, all tests with -race (end-to-end included), fuzz smoke, cfn-lint
+#   make test                     vet, all tests with -race (end-to-end included), fuzz and bench smoke, cfn-lint
 #   make fuzz FUZZTIME=5m         run each fuzz target for FUZZTIME
+#   make bench                    measure warm and cold cost; rewrites docs/benchmarks.md
 #   make demo                     start a chat for every file in events/, all on 127.0.0.1
 #   make lint                     gofmt, go vet and cfn-lint only
 #   make clean                    remove build outputs (bin/, .aws-sam/)
@@ -25,7 +26,7 @@ GOTESTSUM_VERSION := v1.13.0
 # usual run time, so that a hung process fails the run instead of CI's limit.
 TEST_TIMEOUT := 10m
 
-.PHONY: build build-StartChatFunction ofschat tools test fuzz demo lint clean
+.PHONY: build build-StartChatFunction ofschat tools test fuzz bench demo lint clean
 
 # SAM sets ARTIFACTS_DIR. GOARCH is written out, not a variable, because a
 # test checks it against Architectures in template.yaml. The flags must stay
@@ -57,7 +58,14 @@ test: tools
 	$(GO) vet ./...
 	$(GOTESTSUM) --format pkgname -- -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	$(GO) test -count=1 -short -run '^TestHandlerDirectAllocs$$' ./functions/startchat
+	$(GO) run ./cmd/bench -smoke
 	cfn-lint template.yaml
+
+# Most figures are ratios of two things measured in the same run, so the
+# machine's speed cancels out. docs/benchmarks.md describes each one.
+bench: tools
+	$(GO) run ./cmd/bench
 
 # Each fuzz target runs for FUZZTIME: a few seconds in make test, minutes
 # before a change to a parser lands (make fuzz FUZZTIME=5m).

@@ -145,7 +145,11 @@ func (h *handler) startChat(ctx context.Context, log *slog.Logger, source string
 	began := time.Now()
 	var trace ofs.Trace
 	ctx = ofs.WithTrace(ctx, &trace)
-	chat, duplicate, err := h.startOnce(ctx, log, idempotencyKey(ctx, source, req), func() (*ofs.Chat, error) {
+	key := "" // only the store needs a key, and hashing the request costs 5 allocations
+	if h.idem != nil {
+		key = idempotencyKey(ctx, source, req)
+	}
+	chat, duplicate, err := h.startOnce(ctx, log, key, func() (*ofs.Chat, error) {
 		return h.sendChat(ctx, req)
 	})
 	latency := time.Since(began)
