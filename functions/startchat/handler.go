@@ -64,13 +64,13 @@ func newHandler(s settings, secrets *awssecret.Cache, logger *slog.Logger) *hand
 
 // Invoke recognises the trigger and returns the result in that trigger's shape.
 func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	ctx, cancel := invocationContext(ctx)
+	inv := &invocation{coldStart: h.coldStart.Swap(false), lambdaDeadline: lambdaDeadlineOf(ctx)}
+	ctx, cancel := invocationContext(withInvocation(ctx, inv))
 	defer cancel()
 	var requestID slog.Attr // empty outside Lambda, and then left out of the logs
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = slog.String("requestId", lc.AwsRequestID)
 	}
-	inv := &invocation{coldStart: h.coldStart.Swap(false)}
 	fetchesBefore := h.secretFetches()
 	defer func() {
 		if err := h.metrics.emit(inv, h.secretFetches()-fetchesBefore, time.Now()); err != nil {
@@ -85,7 +85,6 @@ func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, err
 	}
 	inv.trigger = kind
-	ctx = withInvocation(withTrigger(ctx, kind), inv)
 	// The handler encodes both attributes once for every line of this
 	// invocation. Typed attributes, here and in startChat, save the
 	// allocations of converting each value to an interface.
@@ -119,23 +118,26 @@ func invocationContext(ctx context.Context) (context.Context, context.CancelFunc
 		return context.WithTimeout(ctx, defaultTimeout)
 	}
 	margin := min(time.Until(deadline)/10, maxDeadlineMargin)
-	ctx = context.WithValue(ctx, lambdaDeadlineKey{}, deadline)
 	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
-type lambdaDeadlineKey struct{}
-
-// lambdaDeadline returns Lambda's own deadline, which is later than the
-// invocation context's by the margin, or the context's deadline outside
-// Lambda.
-func lambdaDeadline(ctx context.Context) time.Time {
-	if deadline, ok := ctx.Value(lambdaDeadlineKey{}).(time.Time); ok {
-		return deadline
-	}
+// lambdaDeadlineOf returns Lambda's deadline for the invocation, or the
+// default timeout from now outside Lambda.
+func lambdaDeadlineOf(ctx context.Context) time.Time {
 	if deadline, ok := ctx.Deadline(); ok {
 		return deadline
 	}
 	return time.Now().Add(defaultTimeout)
+}
+
+// lambdaDeadline returns Lambda's own deadline, which is later than the
+// invocation context's by the margin, or the context's deadline when ctx
+// belongs to no invocation.
+func lambdaDeadline(ctx context.Context) time.Time {
+	if inv := invocationFrom(ctx); inv != nil && !inv.lambdaDeadline.IsZero() {
+		return inv.lambdaDeadline
+	}
+	return lambdaDeadlineOf(ctx)
 }
 
 // startChat sends one chat request with the current credentials, unless
@@ -149,18 +151,16 @@ func (h *handler) startChat(ctx context.Context, log *slog.Logger, source string
 	if h.idem != nil {
 		key = idempotencyKey(ctx, source, req)
 	}
-	chat, duplicate, err := h.startOnce(ctx, log, key, func() (*ofs.Chat, error) {
-		return h.sendChat(ctx, req)
-	})
+	chat, duplicate, err := h.startOnce(ctx, log, key, req)
 	latency := time.Since(began)
-	attrs := []slog.Attr{slog.String("source", source), slog.Int64("latencyMs", latency.Milliseconds()),
-		slog.Int("ofsStatus", int(trace.ChatStatus.Load())),
-		slog.Int("retries", max(int(trace.ChatAttempts.Load())-1, 0))}
+	retries := max(int(trace.ChatAttempts.Load())-1, 0)
+	status := int(trace.ChatStatus.Load())
 	if err != nil {
 		_, code, _ := classify(err)
 		invocationFrom(ctx).record(code, false, latency, int(trace.TokenRequests.Load()))
-		log.LogAttrs(ctx, slog.LevelError, "chat not started", append(attrs, slog.String("class", code),
-			slog.String("error", err.Error()))...)
+		log.LogAttrs(ctx, slog.LevelError, "chat not started", slog.String("source", source),
+			slog.Int64("latencyMs", latency.Milliseconds()), slog.Int("ofsStatus", status),
+			slog.Int("retries", retries), slog.String("class", code), slog.String("error", err.Error()))
 		return nil, err
 	}
 	invocationFrom(ctx).record("", duplicate, latency, int(trace.TokenRequests.Load()))
@@ -168,8 +168,9 @@ func (h *handler) startChat(ctx context.Context, log *slog.Logger, source string
 	if duplicate {
 		msg = "chat already started for this event; returning the stored chat"
 	}
-	log.LogAttrs(ctx, slog.LevelInfo, msg, append(attrs, slog.Int64("chatId", chat.ChatID),
-		slog.String("type", chat.Type))...)
+	log.LogAttrs(ctx, slog.LevelInfo, msg, slog.String("source", source),
+		slog.Int64("latencyMs", latency.Milliseconds()), slog.Int("ofsStatus", status),
+		slog.Int("retries", retries), slog.Int64("chatId", chat.ChatID), slog.String("type", chat.Type))
 	return chat, nil
 }
 

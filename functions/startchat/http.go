@@ -120,7 +120,9 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 			return errorResult(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the %s "+
 				"header has %d bytes; send at most %d", idempotencyHeader, len(key), maxIdempotencyKey))
 		}
-		ctx = withHTTPKey(ctx, key)
+		if inv := invocationFrom(ctx); inv != nil {
+			inv.httpKey = key
+		}
 	}
 	result, mayHaveStarted := h.startHTTPChat(ctx, log, req, body)
 	if !mayHaveStarted && h.webhooks != nil {

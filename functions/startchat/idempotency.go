@@ -27,31 +27,21 @@ const idempotencyHeader = "Idempotency-Key"
 // store's key must stay under DynamoDB's 2048-byte limit.
 const maxIdempotencyKey = 255
 
-type triggerKey struct{}
-type httpKeyKey struct{}
-
-// withTrigger records the invocation's trigger for idempotencyKey.
-func withTrigger(ctx context.Context, kind trigger) context.Context {
-	return context.WithValue(ctx, triggerKey{}, kind)
-}
-
-// withHTTPKey records an HTTP request's Idempotency-Key header value.
-func withHTTPKey(ctx context.Context, value string) context.Context {
-	return context.WithValue(ctx, httpKeyKey{}, value)
-}
-
 // idempotencyKey returns the event's natural ID as a store key: the SQS
 // message ID, the SNS message ID, the EventBridge event ID, the HTTP
 // request's Idempotency-Key header, or for a direct invoke a hash of the
 // chat request. An HTTP request without the header has no key and is not
 // deduplicated.
 func idempotencyKey(ctx context.Context, source string, req ofs.ChatRequest) string {
-	kind, _ := ctx.Value(triggerKey{}).(trigger)
-	switch kind {
+	inv := invocationFrom(ctx)
+	if inv == nil {
+		return ""
+	}
+	switch kind := inv.trigger; kind {
 	case triggerSQS, triggerSNS, triggerEventBridge:
 		return string(kind) + ":" + source
 	case triggerHTTPv1, triggerHTTPv2:
-		value, _ := ctx.Value(httpKeyKey{}).(string)
+		value := inv.httpKey
 		if value == "" {
 			return ""
 		}
@@ -70,15 +60,15 @@ func requestHash(req ofs.ChatRequest) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// startOnce runs send unless the store already holds the event's chat.
+// startOnce sends req unless the store already holds the event's chat.
 // It returns the chat, whether it came from the store, and the error. When
 // another invocation holds the key, the error is a temporary
 // *idempotency.InProgressError and nothing is sent, so a chat is never sent
 // twice for one key while its record lives.
 func (h *handler) startOnce(ctx context.Context, log *slog.Logger, key string,
-	send func() (*ofs.Chat, error)) (*ofs.Chat, bool, error) {
+	req ofs.ChatRequest) (*ofs.Chat, bool, error) {
 	if h.idem == nil || key == "" {
-		chat, err := send()
+		chat, err := h.sendChat(ctx, req)
 		return chat, false, err
 	}
 	until := time.Now().Add(defaultTimeout)
@@ -96,7 +86,7 @@ func (h *handler) startOnce(ctx context.Context, log *slog.Logger, key string,
 		}
 		return &chat, true, nil
 	}
-	chat, err := send()
+	chat, err := h.sendChat(ctx, req)
 	// The store's calls may use the margin kept before Lambda's deadline, so
 	// that a record is written even when the chat used up the invocation's
 	// own time; they never run past Lambda's deadline.

@@ -99,16 +99,21 @@ func contains(list []string, value string) bool {
 	return false
 }
 
-// invocation collects what one invocation did, for its metrics document.
+// invocation is what one invocation knows about itself, for the
+// idempotency key and the deadline, and collects what it did, for its
+// metrics document. It travels in the context as one value.
 type invocation struct {
-	trigger   trigger
-	coldStart bool
+	trigger        trigger
+	coldStart      bool
+	lambdaDeadline time.Time // Lambda's deadline, later than the context's by the margin
+	httpKey        string    // the HTTP request's Idempotency-Key header, if any
 
 	mu            sync.Mutex
 	started       int
 	duplicates    int
 	failedByClass map[string]int
 	latenciesMs   []float64
+	latencyBuf    [4]float64 // backs latenciesMs for small invocations
 	tokenRequests int
 }
 
@@ -137,6 +142,9 @@ func (inv *invocation) record(class string, duplicate bool, latency time.Duratio
 		inv.duplicates++
 	case class == "":
 		inv.started++
+		if inv.latenciesMs == nil {
+			inv.latenciesMs = inv.latencyBuf[:0]
+		}
 		inv.latenciesMs = append(inv.latenciesMs, float64(latency.Microseconds())/1000)
 	default:
 		if inv.failedByClass == nil {
