@@ -31,10 +31,12 @@ TEST_TIMEOUT := 10m
 # SAM sets ARTIFACTS_DIR. GOARCH is written out, not a variable, because a
 # test checks it against Architectures in template.yaml. The flags must stay
 # in step with localstack.BuildBootstrap, which builds the same bootstrap for
-# this machine's architecture.
+# this machine's architecture. The files in bundle/, such as a chat templates
+# file for OFS_TEMPLATES_FILE, go into the package next to bootstrap.
 build-StartChatFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set; run sam build, or make build" >&2; exit 2; }
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./functions/startchat
+	@if [ -d bundle ]; then cp -R bundle/. "$(ARTIFACTS_DIR)/"; fi
 
 build:
 	$(GO) build ./...
@@ -71,7 +73,7 @@ bench: tools
 # before a change to a parser lands (make fuzz FUZZTIME=5m).
 FUZZTIME ?= 30s
 FUZZ_TARGETS := pkg/ofs:FuzzDecodePEM pkg/ofs:FuzzParseTokenResponse pkg/ofs:FuzzNewAPIError \
-	functions/startchat:FuzzDetectTrigger
+	functions/startchat:FuzzDetectTrigger internal/notify:FuzzNotification
 
 fuzz:
 	@for target in $(FUZZ_TARGETS); do \

@@ -50,8 +50,12 @@ func run(ctx context.Context, out io.Writer, eventsDir string) error {
 	}
 	fmt.Fprintf(out, "Built %s in %.1fs\n", bootstrap, time.Since(began).Seconds())
 
+	notifyEnv, err := localstack.ExampleNotifyEnv(root)
+	if err != nil {
+		return err
+	}
 	stack, err := localstack.StartStack(ctx,
-		localstack.StackConfig{Bootstrap: bootstrap, RIEPath: riePath})
+		localstack.StackConfig{Bootstrap: bootstrap, RIEPath: riePath, Env: notifyEnv})
 	if err != nil {
 		return err
 	}
@@ -82,8 +86,16 @@ func printStack(out io.Writer, stack *localstack.Stack) {
 	fmt.Fprintf(out, "OFS emulator             %s  instance %s, client %s, users %s\n",
 		stack.OFS.URL(), localstack.DefaultInstance, localstack.DefaultClientID,
 		strings.Join(users, ", "))
-	fmt.Fprintf(out, "Function (RIE)           OFS_DEFAULT_RECIPIENTS=%s\n\n",
-		localstack.DefaultRecipients)
+	fmt.Fprintf(out, "Function (RIE)           OFS_DEFAULT_RECIPIENTS=%s\n", localstack.DefaultRecipients)
+	names := make([]string, 0, len(localstack.ExampleFiles))
+	for name := range localstack.ExampleFiles {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(out, "                         %s from %s\n", name, localstack.ExampleFiles[name])
+	}
+	fmt.Fprintln(out)
 }
 
 // invokeFile sends one event file to the function and reports what the

@@ -201,8 +201,12 @@ func (r *report) add(o outcome) {
 		strings.Join(parts, ", "))
 	fmt.Fprintf(r.out, "%s  (%d ms)\n", line, o.duration.Milliseconds())
 	indent := strings.Repeat(" ", 6+r.fileWidth+2+triggerWidth+2)
+	if len(o.chats) == 1 {
+		printText(r.out, indent, o.chats[0].Text)
+	}
 	for _, chat := range chats {
 		fmt.Fprintf(r.out, "%s%s\n", indent, describeChat(chat))
+		printText(r.out, indent, chat.Text)
 	}
 	if o.problem != "" {
 		fmt.Fprintf(r.out, "%s%s\n", indent, o.problem)
@@ -213,7 +217,23 @@ func (r *report) add(o outcome) {
 }
 
 func describeChat(chat emulator.Chat) string {
-	return fmt.Sprintf("chat %d (%s) to %s", chat.ID, chat.Type, addressees(chat))
+	description := fmt.Sprintf("chat %d (%s) to %s", chat.ID, chat.Type, addressees(chat))
+	var attachment struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	}
+	if json.Unmarshal(chat.Attachment, &attachment) == nil && attachment.Type != "" {
+		description += fmt.Sprintf(", attachment %s %s", attachment.Type, attachment.ID)
+	}
+	return description
+}
+
+// printText prints a chat's text under its chat line. Each line starts
+// with "| ", which sets the text apart from the report's own lines.
+func printText(out io.Writer, indent, text string) {
+	for _, line := range strings.Split(text, "\n") {
+		fmt.Fprintf(out, "%s| %s\n", indent, line)
+	}
 }
 
 func addressees(chat emulator.Chat) string {

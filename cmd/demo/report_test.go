@@ -61,17 +61,23 @@ func TestJudgeResults(t *testing.T) {
 
 func TestTriggerNameOfSamples(t *testing.T) {
 	want := map[string]string{
-		"apigw-http.json":                "API Gateway HTTP",
-		"apigw-rest.json":                "API Gateway REST",
-		"apigw-rest-base64.json":         "API Gateway REST",
-		"direct.json":                    "direct or Scheduler",
-		"eventbridge.json":               "EventBridge rule",
-		"eventbridge-detail-string.json": "EventBridge rule",
-		"function-url.json":              "function URL",
-		"schedule.json":                  "direct or Scheduler",
-		"sns.json":                       "SNS",
-		"sns-plain-text.json":            "SNS",
-		"sqs.json":                       "SQS",
+		"apigw-http.json":                   "API Gateway HTTP",
+		"apigw-rest.json":                   "API Gateway REST",
+		"apigw-rest-base64.json":            "API Gateway REST",
+		"direct.json":                       "direct or Scheduler",
+		"eventbridge.json":                  "EventBridge rule",
+		"eventbridge-detail-string.json":    "EventBridge rule",
+		"function-url.json":                 "function URL",
+		"schedule.json":                     "direct or Scheduler",
+		"sns.json":                          "SNS",
+		"sns-plain-text.json":               "SNS",
+		"sqs.json":                          "SQS",
+		"sns-cloudwatch-alarm.json":         "SNS",
+		"eventbridge-cloudwatch-alarm.json": "EventBridge rule",
+		"eventbridge-custom-overdue.json":   "EventBridge rule",
+		"eventbridge-ec2-state-change.json": "EventBridge rule",
+		"eventbridge-health.json":           "EventBridge rule",
+		"eventbridge-rds-event.json":        "EventBridge rule",
 	}
 	for file, wantName := range want {
 		payload, err := os.ReadFile(filepath.Join("..", "..", "events", file))
@@ -96,6 +102,21 @@ func TestReportFailedEvent(t *testing.T) {
 	}
 	for _, want := range []string{"FAIL  sqs.json", "redelivered: m2", "log: message rejected (m2)",
 		"1 event: 0 started their chats, 1 failed."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestReportShowsChatText(t *testing.T) {
+	var out bytes.Buffer
+	r := newReport(&out, []string{"events/eventbridge-custom-overdue.json"})
+	r.add(outcome{file: "eventbridge-custom-overdue.json", trigger: "EventBridge rule", ok: true,
+		chats: []emulator.Chat{{ID: 7, Type: "normal", Recipients: []string{"tech23"},
+			Text:       "Activity Overdue from acme.dispatch\nRegion: us-east-1",
+			Attachment: []byte(`{"type":"activity","id":"4225274"}`)}}})
+	for _, want := range []string{"chat 7 (normal) to tech23, attachment activity 4225274",
+		"| Activity Overdue from acme.dispatch\n", "| Region: us-east-1\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report output lacks %q:\n%s", want, out.String())
 		}

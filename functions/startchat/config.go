@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ofs-startchat/ofs-startchat/internal/notify"
 	"github.com/ofs-startchat/ofs-startchat/pkg/awssecret"
 	"github.com/ofs-startchat/ofs-startchat/pkg/idempotency"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
@@ -32,6 +33,9 @@ type settings struct {
 	WebhookAuth       string        // webhookAuthHMAC or webhookAuthIAM
 	IdempotencyTable  string        // empty: idempotency off
 	IdempotencyTTL    time.Duration // how long a completed record is kept
+	// Notifier formats and routes notifications. Nil, as in tests that build
+	// settings directly, means built-in templates and no rules.
+	Notifier *notify.Notifier
 }
 
 // ConfigError reports a setting, or a secret, that keeps the function from
@@ -89,6 +93,11 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		}
 		s.SecretTTL = ttl
 	}
+	notifier, err := notify.FromEnv(getenv, s.DefaultRecipients)
+	if err != nil {
+		return s, &ConfigError{Reason: err.Error(), Err: err}
+	}
+	s.Notifier = notifier
 	return s, nil
 }
 
@@ -128,7 +137,8 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string, logger *
 		"defaultRecipients", len(s.DefaultRecipients), "secretCacheTtl", s.SecretTTL.String(),
 		"webhookAuth", s.WebhookAuth, "region", client.Options().Region,
 		"idempotencyTable", s.IdempotencyTable, "idempotencyTtl", s.IdempotencyTTL.String(),
-		"metricsNamespace", h.metrics.namespace, "metricsDimensions", strings.Join(h.metrics.dimensions, ","))
+		"metricsNamespace", h.metrics.namespace, "metricsDimensions", strings.Join(h.metrics.dimensions, ","),
+		"notifications", s.Notifier)
 	// Reading the secret during init also warms the cache for the first event.
 	initCtx, cancel := context.WithTimeout(ctx, coldStartSecretTimeout)
 	defer cancel()

@@ -2,7 +2,10 @@ package main
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
+
+	"github.com/ofs-startchat/ofs-startchat/internal/notify"
 )
 
 // FuzzDetectTrigger feeds arbitrary payloads to the trigger recogniser and
@@ -16,9 +19,12 @@ func FuzzDetectTrigger(f *testing.F) {
 		`{"version":"2.0","routeKey":"POST /chats","requestContext":{"http":{"method":"POST"}}}`,
 		`{"httpMethod":"POST","requestContext":{},"body":"e30=","isBase64Encoded":true}`,
 		`{"detail-type":"Start Chat","source":"x","detail":"{\"text\":\"hi\"}"}`,
+		`{"AlarmName":"a","NewStateValue":"ALARM","Trigger":{"Dimensions":[{"name":"n","value":"v"}]}}`,
+		`{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"state":"stopped"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
+	h := newHandler(settings{DefaultRecipients: []string{"tech17"}}, nil, slog.New(slog.DiscardHandler))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		kind, err := detectTrigger(payload)
 		var eventErr *EventError
@@ -34,8 +40,8 @@ func FuzzDetectTrigger(f *testing.F) {
 				t.Fatalf("decodeChatRequest error = %v, want an *EventError", err)
 			}
 		}
-		if _, err := messageRequest(string(payload), "a message", []string{"tech17"}); err != nil &&
-			!errors.As(err, &eventErr) {
+		_, err = h.messageRequest(h.log, "m1", "a message", string(payload), notify.Delivery{})
+		if err != nil && !errors.As(err, &eventErr) {
 			t.Fatalf("messageRequest error = %v, want an *EventError", err)
 		}
 	})

@@ -55,12 +55,14 @@ func TestEventBridgeDetailString(t *testing.T) {
 	}
 }
 
+// A Start Chat detail is always a chat request, so a misspelt member fails
+// instead of turning the event into a notification for the defaults.
 func TestEventBridgeBadDetailFails(t *testing.T) {
 	s := newStack(t)
-	event := `{"version":"0","id":"eb-2","detail-type":"EC2 Instance State-change Notification",` +
-		`"source":"aws.ec2","detail":{"instance-id":"i-0abc","state":"stopped"}}`
+	event := `{"version":"0","id":"eb-2","detail-type":"Start Chat","source":"ofs-startchat",` +
+		`"detail":{"text":"Van 4 is ready","recipient":["tech23"]}}`
 	err := s.invoke(t, event, nil)
-	if err == nil || !strings.Contains(err.Error(), `unknown field "instance-id"`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown field "recipient"`) {
 		t.Fatalf("Invoke error = %v, want one naming the unknown field", err)
 	}
 }

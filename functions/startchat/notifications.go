@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ofs-startchat/ofs-startchat/internal/notify"
 	"github.com/ofs-startchat/ofs-startchat/pkg/ofs"
 )
 
@@ -37,7 +38,8 @@ func (h *handler) handleSNS(ctx context.Context, log *slog.Logger, payload []byt
 	chats := make([]*ofs.Chat, 0, len(event.Records))
 	for _, record := range event.Records {
 		what := fmt.Sprintf("SNS message %s", record.SNS.MessageID)
-		chat, err := h.startMessage(ctx, log, record.SNS.MessageID, what, record.SNS.Message)
+		d := notify.Delivery{TopicARN: record.SNS.TopicArn, Attributes: notify.SNSAttributes(record.SNS.MessageAttributes)}
+		chat, err := h.startMessage(ctx, log, record.SNS.MessageID, what, record.SNS.Message, d)
 		if err != nil {
 			return nil, err
 		}
@@ -46,21 +48,16 @@ func (h *handler) handleSNS(ctx context.Context, log *slog.Logger, payload []byt
 	return oneOrMany(chats), nil
 }
 
-// handleEventBridge starts a chat from the event's detail, which is the
-// chat request as an object or as a JSON string. Errors are function
-// errors, as for SNS.
+// handleEventBridge starts a chat from the event: from its detail when
+// that is a chat request, as an object or as a JSON string, else from the
+// notifier's text for the event. Errors are function errors, as for SNS.
 func (h *handler) handleEventBridge(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
 	var event events.EventBridgeEvent
 	if err := json.Unmarshal(payload, &event); err != nil {
 		return nil, &EventError{Reason: "the EventBridge event does not decode: " + describeDecodeError(err)}
 	}
 	what := fmt.Sprintf("the detail of EventBridge event %s", event.ID)
-	detail := []byte(event.Detail)
-	var text string
-	if json.Unmarshal(detail, &text) == nil {
-		detail = []byte(text)
-	}
-	req, err := decodeChatRequest(detail, what, h.settings.DefaultRecipients)
+	req, err := h.eventRequest(log, event.ID, what, event, notify.Delivery{})
 	if err != nil {
 		h.rejectEvent(ctx, log, "event rejected", event.ID, err)
 		return nil, err
@@ -68,9 +65,10 @@ func (h *handler) handleEventBridge(ctx context.Context, log *slog.Logger, paylo
 	return h.startChat(ctx, log, event.ID, req)
 }
 
-// startMessage starts a chat from a notification message.
-func (h *handler) startMessage(ctx context.Context, log *slog.Logger, id, what, message string) (*ofs.Chat, error) {
-	req, err := messageRequest(message, what, h.settings.DefaultRecipients)
+// startMessage starts a chat from a notification message that d delivered.
+func (h *handler) startMessage(ctx context.Context, log *slog.Logger, id, what, message string,
+	d notify.Delivery) (*ofs.Chat, error) {
+	req, err := h.messageRequest(log, id, what, message, d)
 	if err != nil {
 		h.rejectEvent(ctx, log, "message rejected", id, err)
 		return nil, err
@@ -89,10 +87,11 @@ func oneOrMany(chats []*ofs.Chat) any {
 // snsEnvelope is the body of an SQS message delivered from an SNS topic
 // without raw message delivery.
 type snsEnvelope struct {
-	Type      string `json:"Type"`
-	MessageID string `json:"MessageId"`
-	TopicArn  string `json:"TopicArn"`
-	Message   string `json:"Message"`
+	Type              string         `json:"Type"`
+	MessageID         string         `json:"MessageId"`
+	TopicArn          string         `json:"TopicArn"`
+	Message           string         `json:"Message"`
+	MessageAttributes map[string]any `json:"MessageAttributes"`
 }
 
 // handleSQS starts one chat per record and lists in batchItemFailures every
@@ -138,17 +137,19 @@ func (h *handler) handleSQS(ctx context.Context, log *slog.Logger, payload []byt
 }
 
 // startRecord starts the chat carried by one SQS message: a JSON chat
-// request, an SNS envelope around a message, or plain text.
+// request, a notification, or an SNS envelope around either.
 func (h *handler) startRecord(ctx context.Context, log *slog.Logger, record events.SQSMessage) error {
 	what := fmt.Sprintf("SQS message %s", record.MessageId)
 	message := record.Body
+	d := notify.Delivery{Attributes: notify.SQSAttributes(record.MessageAttributes)}
 	var envelope snsEnvelope
 	if json.Unmarshal([]byte(record.Body), &envelope) == nil &&
 		envelope.Type == "Notification" && envelope.TopicArn != "" {
 		message = envelope.Message
 		what = fmt.Sprintf("SNS message %s in %s", envelope.MessageID, what)
+		d = notify.Delivery{TopicARN: envelope.TopicArn, Attributes: notify.SNSAttributes(envelope.MessageAttributes)}
 	}
-	_, err := h.startMessage(ctx, log, record.MessageId, what, message)
+	_, err := h.startMessage(ctx, log, record.MessageId, what, message, d)
 	return err
 }
 

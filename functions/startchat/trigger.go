@@ -126,31 +126,6 @@ func describeDecodeError(err error) string {
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
-// messageRequest turns a notification message (SNS Message or SQS body)
-// into a chat request: a JSON object is decoded as one, and any other text
-// is sent as is to the default recipients.
-func messageRequest(message, what string, defaults []string) (ofs.ChatRequest, error) {
-	trimmed := strings.TrimSpace(strings.TrimPrefix(message, "\ufeff"))
-	if strings.HasPrefix(trimmed, "{") {
-		// A message that starts like JSON but does not parse is a broken
-		// chat request, not text for the default recipients.
-		if !json.Valid([]byte(trimmed)) {
-			return ofs.ChatRequest{}, &EventError{Reason: what + " starts with { but is not valid " +
-				"JSON; fix the chat request, or send plain text that does not start with {"}
-		}
-		return decodeChatRequest([]byte(trimmed), what, defaults)
-	}
-	if trimmed == "" {
-		return ofs.ChatRequest{}, &EventError{Reason: what + " is empty; send a chat request or text"}
-	}
-	if len(defaults) == 0 {
-		return ofs.ChatRequest{}, &EventError{Reason: what + " is plain text, which goes to the " +
-			"default recipients, but " + envDefaultRecipients + " is empty; set it, or send a JSON " +
-			"chat request with recipients"}
-	}
-	return ofs.ChatRequest{Text: trimmed, Recipients: defaults}, nil
-}
-
 // withDefaults fills in the default recipients when req has no recipients
 // and no helpdesk.
 func withDefaults(req ofs.ChatRequest, defaults []string) ofs.ChatRequest {

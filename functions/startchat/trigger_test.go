@@ -7,21 +7,29 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ofs-startchat/ofs-startchat/internal/notify"
 )
 
 func TestDetectTriggerSamples(t *testing.T) {
 	want := map[string]trigger{
-		"direct.json":                    triggerDirect,
-		"schedule.json":                  triggerDirect,
-		"apigw-rest.json":                triggerHTTPv1,
-		"apigw-rest-base64.json":         triggerHTTPv1,
-		"apigw-http.json":                triggerHTTPv2,
-		"function-url.json":              triggerHTTPv2,
-		"sns.json":                       triggerSNS,
-		"sns-plain-text.json":            triggerSNS,
-		"sqs.json":                       triggerSQS,
-		"eventbridge.json":               triggerEventBridge,
-		"eventbridge-detail-string.json": triggerEventBridge,
+		"direct.json":                       triggerDirect,
+		"schedule.json":                     triggerDirect,
+		"apigw-rest.json":                   triggerHTTPv1,
+		"apigw-rest-base64.json":            triggerHTTPv1,
+		"apigw-http.json":                   triggerHTTPv2,
+		"function-url.json":                 triggerHTTPv2,
+		"sns.json":                          triggerSNS,
+		"sns-plain-text.json":               triggerSNS,
+		"sqs.json":                          triggerSQS,
+		"eventbridge.json":                  triggerEventBridge,
+		"eventbridge-detail-string.json":    triggerEventBridge,
+		"eventbridge-cloudwatch-alarm.json": triggerEventBridge,
+		"eventbridge-custom-overdue.json":   triggerEventBridge,
+		"eventbridge-ec2-state-change.json": triggerEventBridge,
+		"eventbridge-health.json":           triggerEventBridge,
+		"eventbridge-rds-event.json":        triggerEventBridge,
+		"sns-cloudwatch-alarm.json":         triggerSNS,
 	}
 	files, err := filepath.Glob("../../events/*.json")
 	if err != nil || len(files) == 0 {
@@ -115,38 +123,6 @@ func TestDecodeChatRequest(t *testing.T) {
 	}
 }
 
-func TestMessageRequest(t *testing.T) {
-	tests := []struct {
-		name, message string
-		defaults      []string
-		wantText      string
-		wantErr       string
-	}{
-		{"JSON request", `{"text":"hi","recipients":["tech23"]}`, nil, "hi", ""},
-		{"plain text", "  Gate 3 is blocked\n", []string{"tech17"}, "Gate 3 is blocked", ""},
-		{"plain text without defaults", "Gate 3 is blocked", nil, "", "OFS_DEFAULT_RECIPIENTS is empty"},
-		{"braces but not JSON", "{gate 3} blocked", []string{"tech17"}, "", "starts with { but is not valid JSON"},
-		{"empty", "  ", []string{"tech17"}, "", "is empty"},
-		{"broken JSON", `{"text":"hi","recipients":["tech23"],}`, []string{"tech17"}, "", "not valid JSON"},
-		{"BOM before JSON", "\ufeff{\"text\":\"hi\"}", []string{"tech17"}, "hi", ""},
-		{"bracketed plain text", "[ALARM] gate 3", []string{"tech17"}, "[ALARM] gate 3", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req, err := messageRequest(tt.message, "SNS message m1", tt.defaults)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || req.Text != tt.wantText {
-				t.Errorf("messageRequest = %q, %v; want text %q", req.Text, err, tt.wantText)
-			}
-		})
-	}
-}
-
 func TestLoadSettings(t *testing.T) {
 	env := map[string]string{
 		envSecretID:          " ofs/startchat ",
@@ -162,10 +138,11 @@ func TestLoadSettings(t *testing.T) {
 		t.Errorf("settings = %+v", s)
 	}
 	for name, bad := range map[string]map[string]string{
-		"no secret id":       {},
-		"bad ttl":            {envSecretID: "x", envSecretCacheTTL: "five minutes"},
-		"http base URL":      {envSecretID: "x", envBaseURL: "http://acme.fs.ocs.oraclecloud.com"},
-		"base URL with path": {envSecretID: "x", envBaseURL: "https://acme.fs.ocs.oraclecloud.com/rest"},
+		"no secret id":         {},
+		"bad ttl":              {envSecretID: "x", envSecretCacheTTL: "five minutes"},
+		"http base URL":        {envSecretID: "x", envBaseURL: "http://acme.fs.ocs.oraclecloud.com"},
+		"base URL with path":   {envSecretID: "x", envBaseURL: "https://acme.fs.ocs.oraclecloud.com/rest"},
+		"rule without matcher": {envSecretID: "x", notify.EnvRoutes: `[{"recipients":["tech17"]}]`},
 	} {
 		if _, err := loadSettings(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("%s: loadSettings succeeded, want an error", name)

@@ -28,9 +28,10 @@ type chatResult struct {
 }
 
 // TestSampleEvents invokes every events/*.json file in name order on one
-// warm function, as `make demo` does.
+// warm function with the example routing and attachment rules, as
+// `make demo` does.
 func TestSampleEvents(t *testing.T) {
-	stack := localstacktest.Stack(t, localstack.StackConfig{})
+	stack := localstacktest.Stack(t, localstack.StackConfig{Env: exampleEnv(t)})
 	paths := eventFiles(t)
 	var responses [][]byte
 	for _, path := range paths {
@@ -39,7 +40,7 @@ func TestSampleEvents(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reading the event: %v", err)
 			}
-			exp := expect(t, payload)
+			exp := expect(t, filepath.Base(path), payload)
 			chatsBefore := len(stack.OFS.Emulator.Chats())
 			body := invoke(t, stack, payload)
 			responses = append(responses, body)

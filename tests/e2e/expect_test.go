@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,7 @@ type wantChat struct {
 	Text       string
 	Recipients []string
 	Helpdesk   *int64
+	Attachment json.RawMessage
 }
 
 func (c wantChat) String() string {
@@ -42,7 +44,17 @@ func (c wantChat) matches(chat emulator.Chat, user string) bool {
 	helpdeskEqual := (c.Helpdesk == nil) == (chat.Helpdesk == nil) &&
 		(c.Helpdesk == nil || *c.Helpdesk == *chat.Helpdesk)
 	return chat.Text == c.Text && slices.Equal(chat.Recipients, c.Recipients) &&
-		helpdeskEqual && chat.StartedBy == user
+		helpdeskEqual && sameJSON(c.Attachment, chat.Attachment) && chat.StartedBy == user
+}
+
+// sameJSON reports whether a and b are the same JSON, ignoring white space.
+// Two absent values are the same.
+func sameJSON(a, b json.RawMessage) bool {
+	var compactA, compactB bytes.Buffer
+	if len(a) > 0 && json.Compact(&compactA, a) != nil || len(b) > 0 && json.Compact(&compactB, b) != nil {
+		return false
+	}
+	return bytes.Equal(compactA.Bytes(), compactB.Bytes())
 }
 
 // expectation is what one sample event should do, read from the event
@@ -54,9 +66,12 @@ type expectation struct {
 
 // expect reads an event file's trigger and the chats that it carries.
 // Messages without recipients go to localstack.DefaultRecipients, and a
-// plain-text SNS or SQS message is the text of a chat to them.
-func expect(t *testing.T, payload []byte) expectation {
+// plain-text SNS or SQS message is the text of a chat to them. A record
+// or event that carries a notification starts the chat in the sample's
+// golden file (see goldenChats).
+func expect(t *testing.T, name string, payload []byte) expectation {
 	t.Helper()
+	golden := goldenChats(t, name)
 	var shape struct {
 		Records []struct {
 			EventSource string `json:"eventSource"` // also matches SNS's EventSource
@@ -72,27 +87,33 @@ func expect(t *testing.T, payload []byte) expectation {
 		var event events.SQSEvent
 		decode(t, payload, &event)
 		exp := expectation{kind: resultBatch}
-		for _, record := range event.Records {
-			exp.chats = append(exp.chats, messageChat(t, unwrapSNS(record.Body)))
+		for i, record := range event.Records {
+			exp.chats = append(exp.chats, golden.chatFor(i, func() wantChat {
+				return messageChat(t, unwrapSNS(record.Body))
+			}))
 		}
 		return exp
 	case len(shape.Records) > 0 && shape.Records[0].EventSource == "aws:sns":
 		var event events.SNSEvent
 		decode(t, payload, &event)
 		exp := expectation{kind: resultChat}
-		for _, record := range event.Records {
-			exp.chats = append(exp.chats, messageChat(t, record.SNS.Message))
+		for i, record := range event.Records {
+			exp.chats = append(exp.chats, golden.chatFor(i, func() wantChat {
+				return messageChat(t, record.SNS.Message)
+			}))
 		}
 		return exp
 	case shape.DetailType != "":
-		var event events.EventBridgeEvent
-		decode(t, payload, &event)
-		detail := []byte(event.Detail)
-		var text string
-		if json.Unmarshal(detail, &text) == nil {
-			detail = []byte(text)
-		}
-		return expectation{kind: resultChat, chats: []wantChat{requestChat(t, detail)}}
+		return expectation{kind: resultChat, chats: []wantChat{golden.chatFor(0, func() wantChat {
+			var event events.EventBridgeEvent
+			decode(t, payload, &event)
+			detail := []byte(event.Detail)
+			var text string
+			if json.Unmarshal(detail, &text) == nil {
+				detail = []byte(text)
+			}
+			return requestChat(t, detail)
+		})}}
 	case shape.RequestContext != nil:
 		return expectation{kind: resultHTTP, chats: []wantChat{requestChat(t, httpBody(t, payload))}}
 	}

@@ -31,11 +31,18 @@ var eventChecks = map[string]func(t *testing.T, data []byte){
 	"apigw-rest-base64.json":         checkRESTEvent(true),
 	"apigw-http.json":                checkHTTPEvent,
 	"function-url.json":              checkFunctionURLEvent,
-	"sns.json":                       checkSNSEvent(true),
-	"sns-plain-text.json":            checkSNSEvent(false),
+	"sns.json":                       checkSNSEvent(checkChatMessage),
+	"sns-plain-text.json":            checkSNSEvent(checkPlainText),
 	"sqs.json":                       checkSQSEvent,
 	"eventbridge.json":               checkEventBridgeEvent(false),
 	"eventbridge-detail-string.json": checkEventBridgeEvent(true),
+	// AWS notifications, which the function formats as chat text.
+	"sns-cloudwatch-alarm.json":         checkSNSEvent(checkAlarmMessage),
+	"eventbridge-cloudwatch-alarm.json": checkNotificationEvent("aws.cloudwatch", "CloudWatch Alarm State Change", checkAlarmDetail),
+	"eventbridge-ec2-state-change.json": checkNotificationEvent("aws.ec2", "EC2 Instance State-change Notification", checkEC2Detail),
+	"eventbridge-health.json":           checkNotificationEvent("aws.health", "AWS Health Event", checkHealthDetail),
+	"eventbridge-rds-event.json":        checkNotificationEvent("aws.rds", "RDS DB Instance Event", checkRDSDetail),
+	"eventbridge-custom-overdue.json":   checkNotificationEvent("acme.dispatch", "Activity Overdue", checkOverdueDetail),
 }
 
 func TestEventFiles(t *testing.T) {
@@ -261,7 +268,13 @@ func checkFunctionURLEvent(t *testing.T, data []byte) {
 	checkChat(t, httpBody(t, event.Body, event.IsBase64Encoded))
 }
 
-func checkSNSEvent(wantJSON bool) func(t *testing.T, data []byte) {
+// checkChatMessage checks a message that is a JSON chat request.
+func checkChatMessage(t *testing.T, message string) {
+	t.Helper()
+	checkChat(t, []byte(message))
+}
+
+func checkSNSEvent(checkMessage func(t *testing.T, message string)) func(t *testing.T, data []byte) {
 	return func(t *testing.T, data []byte) {
 		var event events.SNSEvent
 		unmarshal(t, data, &event)
@@ -285,11 +298,7 @@ func checkSNSEvent(wantJSON bool) func(t *testing.T, data []byte) {
 		if sns.Timestamp.IsZero() {
 			t.Errorf("Sns.Timestamp is missing")
 		}
-		if wantJSON {
-			checkChat(t, []byte(sns.Message))
-		} else {
-			checkPlainText(t, sns.Message)
-		}
+		checkMessage(t, sns.Message)
 	}
 }
 

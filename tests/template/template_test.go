@@ -29,6 +29,9 @@ var envVars = []string{
 	"LOG_LEVEL",
 	"OFS_METRICS_NAMESPACE",
 	"OFS_METRICS_DIMENSIONS",
+	"OFS_ROUTES",
+	"OFS_ATTACHMENTS",
+	"OFS_TEMPLATES_FILE",
 }
 
 // reservedEnvVars are names that Lambda sets itself. It rejects a function
@@ -412,6 +415,7 @@ func TestFunctionEvents(t *testing.T) {
 		{"SNS", "SNS"},
 		{"SQS", "SQS"},
 		{"EventBridgeRule", "EventBridgeRule"},
+		{"AwsNotificationsRule", "EventBridgeRule"},
 		{"Schedule", "ScheduleV2"},
 	}
 	for _, tt := range tests {
