@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"testing"
@@ -40,7 +41,7 @@ func FuzzDetectTrigger(f *testing.F) {
 				t.Fatalf("decodeChatRequest error = %v, want an *EventError", err)
 			}
 		}
-		_, err = h.messageRequest(h.log, "m1", "a message", string(payload), notify.Delivery{})
+		_, err = h.messageRequest(context.Background(), h.log, "m1", "a message", string(payload), notify.Delivery{})
 		if err != nil && !errors.As(err, &eventErr) {
 			t.Fatalf("messageRequest error = %v, want an *EventError", err)
 		}

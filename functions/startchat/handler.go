@@ -67,28 +67,25 @@ func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	inv := &invocation{coldStart: h.coldStart.Swap(false), lambdaDeadline: lambdaDeadlineOf(ctx)}
 	ctx, cancel := invocationContext(withInvocation(ctx, inv))
 	defer cancel()
-	var requestID slog.Attr // empty outside Lambda, and then left out of the logs
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		requestID = slog.String("requestId", lc.AwsRequestID)
+		inv.requestID = lc.AwsRequestID
 	}
 	fetchesBefore := h.secretFetches()
 	defer func() {
 		if err := h.metrics.emit(inv, h.secretFetches()-fetchesBefore, time.Now()); err != nil {
-			h.log.LogAttrs(ctx, slog.LevelWarn, "writing the metrics failed", requestID,
-				slog.String("error", err.Error()))
+			h.log.LogAttrs(ctx, slog.LevelWarn, "writing the metrics failed", slog.String("error", err.Error()))
 		}
 	}()
 	kind, err := detectTrigger(payload)
 	if err != nil {
 		inv.record("invalid_request", false, 0, 0)
-		h.logRepeated(ctx, h.log, slog.LevelError, "event rejected", err, requestID)
+		h.logRepeated(ctx, h.log, slog.LevelError, "event rejected", err)
 		return nil, err
 	}
 	inv.trigger = kind
-	// The handler encodes both attributes once for every line of this
-	// invocation. Typed attributes, here and in startChat, save the
-	// allocations of converting each value to an interface.
-	log := slog.New(h.log.Handler().WithAttrs([]slog.Attr{requestID, slog.String("trigger", string(kind))}))
+	// The logger's handler adds requestId and trigger from the context to
+	// every line, so no logger is built per invocation.
+	log := h.log
 	var result any
 	switch kind {
 	case triggerSQS:
@@ -211,7 +208,7 @@ func (h *handler) sendChat(ctx context.Context, req ofs.ChatRequest) (*ofs.Chat,
 	if freshErr != nil || fresh == client {
 		return nil, err
 	}
-	h.log.Info("retrying with the secret's new value after OFS rejected the credentials",
+	h.log.InfoContext(ctx, "retrying with the secret's new value after OFS rejected the credentials",
 		"secretId", h.secrets.ID())
 	return fresh.StartChat(ctx, req)
 }

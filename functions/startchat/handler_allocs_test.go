@@ -5,17 +5,11 @@ package main
 import "testing"
 
 // maxHandlerDirectAllocs is the most allocations a warm direct invoke may
-// make. The budget is 69, 20 % under the 87 allocs/op that
-// BenchmarkHandlerDirect first measured, and the handler once met it with 68
-// (docs/benchmarks.md, P6). The race detector changes allocation counts, so
-// this file builds only without it, and make test runs it in a plain pass.
-//
-// TODO: lower this to the budget, 69. The invocation record with its
-// context value and the per-chat trace with its context value, which the
-// metrics and idempotency work added, cost 4 allocations on every invoke; a
-// logger that reads requestId and trigger from the context instead of one
-// built per invoke would win them back.
-const maxHandlerDirectAllocs = 73
+// make: 20 % under the 87 allocs/op that BenchmarkHandlerDirect first
+// measured (docs/benchmarks.md, P6). The race detector changes allocation
+// counts, so this file builds only without it, and make test runs it in a
+// plain pass.
+const maxHandlerDirectAllocs = 69
 
 func TestHandlerDirectAllocs(t *testing.T) {
 	h, stub := newStubHandler(t)

@@ -99,14 +99,14 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 		result := errorResult(http.StatusMethodNotAllowed, "method_not_allowed",
 			req.method+" is not supported; send the chat request with POST")
 		result.headers["Allow"] = http.MethodPost
-		log.Warn("request rejected", "status", result.status, "method", req.method)
+		log.WarnContext(ctx, "request rejected", "status", result.status, "method", req.method)
 		return result
 	}
 	body := []byte(req.body)
 	if req.base64 {
 		decoded, err := base64.StdEncoding.DecodeString(req.body)
 		if err != nil {
-			log.Warn("request rejected", "status", http.StatusBadRequest, "error", "body is not valid base64")
+			log.WarnContext(ctx, "request rejected", "status", http.StatusBadRequest, "error", "body is not valid base64")
 			return errorResult(http.StatusBadRequest, "invalid_request",
 				"the body is marked base64-encoded but is not valid base64")
 		}

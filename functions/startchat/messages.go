@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -19,7 +20,7 @@ import (
 // EventBridge event becomes the notifier's text, and other text is sent as
 // it is. Both go to the routed recipients. id and what name the message in
 // logs and errors.
-func (h *handler) messageRequest(log *slog.Logger, id, what, message string, d notify.Delivery) (ofs.ChatRequest, error) {
+func (h *handler) messageRequest(ctx context.Context, log *slog.Logger, id, what, message string, d notify.Delivery) (ofs.ChatRequest, error) {
 	trimmed := strings.TrimSpace(strings.TrimPrefix(message, "\ufeff"))
 	// A message that starts like JSON but does not parse is a broken chat
 	// request, not text for the default recipients.
@@ -34,7 +35,7 @@ func (h *handler) messageRequest(log *slog.Logger, id, what, message string, d n
 	case notify.KindChatRequest:
 		return decodeChatRequest([]byte(trimmed), what, h.settings.DefaultRecipients)
 	case notify.KindAlarm:
-		return h.notification(log, id, what, func(n *notify.Notifier) (notify.Result, error) {
+		return h.notification(ctx, log, id, what, func(n *notify.Notifier) (notify.Result, error) {
 			return n.Alarm([]byte(trimmed), d)
 		})
 	case notify.KindEvent:
@@ -43,9 +44,9 @@ func (h *handler) messageRequest(log *slog.Logger, id, what, message string, d n
 			return ofs.ChatRequest{}, &EventError{Reason: what + " is an EventBridge event that " +
 				"does not decode: " + describeDecodeError(err)}
 		}
-		return h.eventRequest(log, id, what, event, d)
+		return h.eventRequest(ctx, log, id, what, event, d)
 	}
-	return h.notification(log, id, what, func(n *notify.Notifier) (notify.Result, error) {
+	return h.notification(ctx, log, id, what, func(n *notify.Notifier) (notify.Result, error) {
 		return n.Text(trimmed, d)
 	})
 }
@@ -54,10 +55,10 @@ func (h *handler) messageRequest(log *slog.Logger, id, what, message string, d n
 // its detail when notify.DetailIsChatRequest says so, as an object or as a
 // JSON string that holds one. Otherwise it is the notifier's text for the
 // event.
-func (h *handler) eventRequest(log *slog.Logger, id, what string, event events.EventBridgeEvent,
+func (h *handler) eventRequest(ctx context.Context, log *slog.Logger, id, what string, event events.EventBridgeEvent,
 	d notify.Delivery) (ofs.ChatRequest, error) {
 	if !notify.DetailIsChatRequest(event.DetailType, event.Detail) {
-		return h.notification(log, id, what, func(n *notify.Notifier) (notify.Result, error) {
+		return h.notification(ctx, log, id, what, func(n *notify.Notifier) (notify.Result, error) {
 			return n.Event(event, d)
 		})
 	}
@@ -74,7 +75,7 @@ func (h *handler) eventRequest(log *slog.Logger, id, what string, event events.E
 // route or a broken template is a *ConfigError, and other problems with
 // the notification are an *EventError, so the trigger redelivers the event
 // or keeps it in its dead-letter queue.
-func (h *handler) notification(log *slog.Logger, id, what string,
+func (h *handler) notification(ctx context.Context, log *slog.Logger, id, what string,
 	format func(*notify.Notifier) (notify.Result, error)) (ofs.ChatRequest, error) {
 	if h.configErr != nil {
 		return ofs.ChatRequest{}, h.configErr
@@ -88,10 +89,10 @@ func (h *handler) notification(log *slog.Logger, id, what string,
 		return ofs.ChatRequest{}, notificationError(what, err)
 	}
 	if result.Fallback != nil {
-		log.Warn("a configured template failed, so the built-in one formatted the notification",
+		log.WarnContext(ctx, "a configured template failed, so the built-in one formatted the notification",
 			"source", id, "error", result.Fallback.Error())
 	}
-	log.Info("notification formatted", "source", id, "template", result.Template, "route", result.Route,
+	log.InfoContext(ctx, "notification formatted", "source", id, "template", result.Template, "route", result.Route,
 		"truncated", result.Truncated)
 	return result.Request, nil
 }

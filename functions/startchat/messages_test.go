@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -54,7 +55,7 @@ func TestMessageRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHandler(settings{DefaultRecipients: tt.defaults}, nil, slog.New(slog.DiscardHandler))
-			req, err := h.messageRequest(h.log, "m1", "SNS message m1", tt.message, notify.Delivery{})
+			req, err := h.messageRequest(context.Background(), h.log, "m1", "SNS message m1", tt.message, notify.Delivery{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
@@ -76,13 +77,13 @@ func TestMessageRequest(t *testing.T) {
 
 func TestNotificationErrorTypes(t *testing.T) {
 	h := newHandler(settings{}, nil, slog.New(slog.DiscardHandler))
-	_, err := h.messageRequest(h.log, "m1", "SNS message m1", "Gate 3 is blocked",
+	_, err := h.messageRequest(context.Background(), h.log, "m1", "SNS message m1", "Gate 3 is blocked",
 		notify.Delivery{TopicARN: testAlarmTopic})
 	var configErr *ConfigError
 	if !errors.As(err, &configErr) || !strings.Contains(err.Error(), testAlarmTopic) {
 		t.Errorf("unrouted text: error = %v, want a *ConfigError naming the topic", err)
 	}
-	_, err = h.messageRequest(h.log, "m2", "SNS message m2", `{"AlarmName":"a","NewStateValue":"ALARM","Region":5}`,
+	_, err = h.messageRequest(context.Background(), h.log, "m2", "SNS message m2", `{"AlarmName":"a","NewStateValue":"ALARM","Region":5}`,
 		notify.Delivery{})
 	var eventErr *EventError
 	if !errors.As(err, &eventErr) || !strings.HasPrefix(eventErr.Reason, "SNS message m2: ") {

@@ -57,7 +57,7 @@ func (h *handler) handleEventBridge(ctx context.Context, log *slog.Logger, paylo
 		return nil, &EventError{Reason: "the EventBridge event does not decode: " + describeDecodeError(err)}
 	}
 	what := fmt.Sprintf("the detail of EventBridge event %s", event.ID)
-	req, err := h.eventRequest(log, event.ID, what, event, notify.Delivery{})
+	req, err := h.eventRequest(ctx, log, event.ID, what, event, notify.Delivery{})
 	if err != nil {
 		h.rejectEvent(ctx, log, "event rejected", event.ID, err)
 		return nil, err
@@ -68,7 +68,7 @@ func (h *handler) handleEventBridge(ctx context.Context, log *slog.Logger, paylo
 // startMessage starts a chat from a notification message that d delivered.
 func (h *handler) startMessage(ctx context.Context, log *slog.Logger, id, what, message string,
 	d notify.Delivery) (*ofs.Chat, error) {
-	req, err := h.messageRequest(log, id, what, message, d)
+	req, err := h.messageRequest(ctx, log, id, what, message, d)
 	if err != nil {
 		h.rejectEvent(ctx, log, "message rejected", id, err)
 		return nil, err
@@ -132,7 +132,7 @@ func (h *handler) handleSQS(ctx context.Context, log *slog.Logger, payload []byt
 				events.SQSBatchItemFailure{ItemIdentifier: record.MessageId})
 		}
 	}
-	log.Info("batch done", "records", len(event.Records), "failed", len(response.BatchItemFailures))
+	log.InfoContext(ctx, "batch done", "records", len(event.Records), "failed", len(response.BatchItemFailures))
 	return response, nil
 }
 

@@ -54,9 +54,35 @@ func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 	}
 	options := &slog.HandlerOptions{Level: level, ReplaceAttr: lambdacontext.ReplaceAttr}
 	if strings.EqualFold(getenv("AWS_LAMBDA_LOG_FORMAT"), "TEXT") {
-		return slog.New(slog.NewTextHandler(w, options)), nil
+		return slog.New(invocationHandler{slog.NewTextHandler(w, options)}), nil
 	}
-	return slog.New(slog.NewJSONHandler(w, options)), nil
+	return slog.New(invocationHandler{slog.NewJSONHandler(w, options)}), nil
+}
+
+// invocationHandler adds the invocation's requestId and trigger, from the
+// context, to every record logged with one.
+type invocationHandler struct {
+	slog.Handler
+}
+
+func (h invocationHandler) Handle(ctx context.Context, r slog.Record) error {
+	if inv := invocationFrom(ctx); inv != nil {
+		if inv.requestID != "" {
+			r.AddAttrs(slog.String("requestId", inv.requestID))
+		}
+		if inv.trigger != "" {
+			r.AddAttrs(slog.String("trigger", string(inv.trigger)))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h invocationHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return invocationHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h invocationHandler) WithGroup(name string) slog.Handler {
+	return invocationHandler{h.Handler.WithGroup(name)}
 }
 
 // metricsConfig is the destination and format of the invocation metrics.
@@ -105,6 +131,7 @@ func contains(list []string, value string) bool {
 type invocation struct {
 	trigger        trigger
 	coldStart      bool
+	requestID      string    // Lambda's request ID, empty outside Lambda
 	lambdaDeadline time.Time // Lambda's deadline, later than the context's by the margin
 	httpKey        string    // the HTTP request's Idempotency-Key header, if any
 

@@ -42,7 +42,7 @@ var errNoWebhookSecret = errors.New("the secret has no webhookSecret field, so e
 // the request may proceed. body is the raw body, already base64-decoded.
 func (h *handler) gateHTTP(ctx context.Context, log *slog.Logger, req httpRequest, body []byte) *httpResult {
 	if len(body) > maxBodyBytes {
-		log.Warn("request rejected", "status", http.StatusRequestEntityTooLarge, "bytes", len(body))
+		log.WarnContext(ctx, "request rejected", "status", http.StatusRequestEntityTooLarge, "bytes", len(body))
 		return errorResultPtr(http.StatusRequestEntityTooLarge, "body_too_large",
 			fmt.Sprintf("the body has %d bytes; the limit is %d", len(body), maxBodyBytes))
 	}
@@ -55,7 +55,7 @@ func (h *handler) gateHTTP(ctx context.Context, log *slog.Logger, req httpReques
 		// The signature was accepted but nothing was done, so the sender may
 		// resend the same request with the right content type.
 		h.webhooks.Forget(req.header(webhook.SignatureHeader))
-		log.Warn("request rejected", "status", http.StatusUnsupportedMediaType, "error", err.Error())
+		log.WarnContext(ctx, "request rejected", "status", http.StatusUnsupportedMediaType, "error", err.Error())
 		return errorResultPtr(http.StatusUnsupportedMediaType, "unsupported_media_type", err.Error())
 	}
 	return nil
@@ -66,13 +66,13 @@ func (h *handler) gateHTTP(ctx context.Context, log *slog.Logger, req httpReques
 func (h *handler) checkSignature(ctx context.Context, log *slog.Logger, req httpRequest, body []byte) *httpResult {
 	secret, err := h.webhookSecret(ctx)
 	if errors.Is(err, errNoWebhookSecret) {
-		log.Error("request rejected", "status", http.StatusUnauthorized, "error", err.Error())
+		log.ErrorContext(ctx, "request rejected", "status", http.StatusUnauthorized, "error", err.Error())
 		return errorResultPtr(http.StatusUnauthorized, "unauthorized",
 			"this function accepts no HTTP requests until its webhook secret is configured")
 	}
 	if err != nil {
 		status, code, retryAfter := classify(err)
-		log.Error("request rejected", "status", status, "error", err.Error())
+		log.ErrorContext(ctx, "request rejected", "status", status, "error", err.Error())
 		result := errorResult(status, code, publicMessage(err, status, req.id))
 		setRetryAfter(&result, retryAfter)
 		return &result
