@@ -125,9 +125,9 @@ func contains(list []string, value string) bool {
 	return false
 }
 
-// invocation is what one invocation knows about itself, for the
-// idempotency key and the deadline, and collects what it did, for its
-// metrics document. It travels in the context as one value.
+// invocation is the state of one invocation: its request ID, trigger and
+// deadlines, for the logs and the idempotency key, and the counts of what
+// it did, for its metrics document. It travels in the context as one value.
 type invocation struct {
 	trigger        trigger
 	coldStart      bool
@@ -282,9 +282,9 @@ func (l *repeatLimiter) allow(key string, now time.Time) (bool, int) {
 	return true, suppressed
 }
 
-// logRepeated logs msg with err unless the same message and error were
-// logged within the limiter's interval; a line that follows held-back ones
-// carries their count as "repeated".
+// logRepeated logs msg with err unless the same message and kind of error
+// were logged within the limiter's interval. A line that follows held-back
+// ones carries their count as "repeated".
 func (h *handler) logRepeated(ctx context.Context, log *slog.Logger, level slog.Level, msg string,
 	err error, attrs ...slog.Attr) {
 	ok, suppressed := h.repeats.allow(msg+"\x00"+errorKind(err), time.Now())
