@@ -57,8 +57,8 @@ func showUnsignedRejected(ctx context.Context, out io.Writer, stack *localstack.
 const duplicateSample = "sqs.json"
 
 // showDuplicateAnswered delivers one SQS batch again, as SQS does after a
-// lost acknowledgement, and checks that the function answers it from the
-// idempotency store without starting any chat.
+// lost acknowledgement, and checks that the function returns the stored
+// chats from the idempotency store without starting any chat.
 func showDuplicateAnswered(ctx context.Context, out io.Writer, stack *localstack.Stack, eventsDir string) error {
 	payload, err := os.ReadFile(filepath.Join(eventsDir, duplicateSample))
 	if os.IsNotExist(err) {
