@@ -199,7 +199,7 @@ func TestRotatedCredentialsRefetched(t *testing.T) {
 	fetches := motoServer.Calls("secretsmanager.GetSecretValue")
 
 	// The administrator uploads a new certificate to OFS and stores the new
-	// key; OFS forgets the tokens issued for the old one.
+	// key; OFS drops the tokens issued for the old one.
 	rotated, err := localstack.NewIdentity("dispatcher1")
 	if err != nil {
 		t.Fatal(err)

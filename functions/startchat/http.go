@@ -133,7 +133,7 @@ func (h *handler) serveHTTP(ctx context.Context, log *slog.Logger, req httpReque
 }
 
 // startHTTPChat decodes the body and starts its chat. It also reports
-// whether OFS may have started a chat, whatever the response says.
+// whether OFS may have started a chat, whatever the response is.
 func (h *handler) startHTTPChat(ctx context.Context, log *slog.Logger, req httpRequest, body []byte) (httpResult, bool) {
 	chatReq, err := decodeChatRequest(body, "the request body", h.settings.DefaultRecipients)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/ofs-startchat/ofs-startchat/emulator"
 )
 
-// TestDeadlineEveryTrigger gives each trigger a chat API that answers after
+// TestDeadlineEveryTrigger gives each trigger a chat API that responds after
 // 10 s and an invocation that must end in 1 s: every trigger returns its
 // failure shape before the deadline.
 func TestDeadlineEveryTrigger(t *testing.T) {

@@ -66,7 +66,7 @@ type APIError struct {
 	Body string
 	// RetryAfter is the wait the Retry-After header asked for; zero when absent.
 	RetryAfter time.Duration
-	// Hint is what to check, for responses whose cause is known.
+	// Hint is advice on what to check, for responses whose cause is known.
 	Hint string
 	// Attempts is how many times the request was sent; 0 or 1 means once.
 	Attempts int

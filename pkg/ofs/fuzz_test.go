@@ -10,7 +10,7 @@ import (
 
 // FuzzDecodePEM feeds arbitrary secret values to the PEM repair and key
 // parsing: they must never panic, and every failure must be a
-// *CredentialsError that says how to fix the secret.
+// *CredentialsError that explains how to fix the secret.
 func FuzzDecodePEM(f *testing.F) {
 	f.Add("-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----")
 	f.Add("-----BEGIN RSA PRIVATE KEY----- Proc-Type: 4,ENCRYPTED -----END RSA PRIVATE KEY-----")

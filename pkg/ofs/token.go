@@ -26,8 +26,8 @@ const (
 	tokenFetchTimeout = 30 * time.Second
 )
 
-// cachedToken is an access token, what the token service said about it and
-// the time from which it is renewed.
+// cachedToken is an access token with its type and lifetime from the token
+// service, and the time from which it is renewed.
 type cachedToken struct {
 	value     string
 	tokenType string        // token_type as sent, such as "bearer"

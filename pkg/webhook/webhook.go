@@ -92,8 +92,7 @@ func NewVerifier(now func() time.Time) *Verifier {
 
 // Verify checks the two header values against body and, when they are
 // valid, remembers the signature so that the same request is rejected when
-// it comes again. The error wraps one of the Err values and says what to
-// fix; it never contains the secret or the expected signature.
+// it comes again. The error wraps one of the Err values and names the fix; it never contains the secret or the expected signature.
 func (v *Verifier) Verify(secret []byte, timestamp, signature string, body []byte) error {
 	timestamp, signature = strings.TrimSpace(timestamp), strings.TrimSpace(signature)
 	if timestamp == "" || signature == "" {
